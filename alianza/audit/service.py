@@ -1,0 +1,215 @@
+"""Append to, checkpoint and verify the hash-chained audit log.
+
+Each entry's hash covers its sequence number, time, actor, action, target, detail and the
+previous entry's hash (Crosby & Wallach's hash chain); every ``checkpoint_every`` entries
+the node signs the chain head. Editing, removing, inserting or reordering any row breaks
+either a hash, the sequence or a signed checkpoint, and ``verify_chain`` names where.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from alianza.audit.models import AuditCheckpoint, AuditEntry, AuditHead
+from alianza.node.keys import NodeKey, canonical, digest, verify
+
+GENESIS = "0" * 64
+
+
+def _entry_hash(
+    *, seq: int, at: str, actor: str, action: str, target: str, detail: str, prev: str
+) -> str:
+    return digest(
+        {
+            "seq": seq,
+            "at": at,
+            "actor": actor,
+            "action": action,
+            "target": target,
+            "detail": detail,
+            "prev": prev,
+        }
+    )
+
+
+def checkpoint_message(*, node_id: str, seq: int, entry_hash: str) -> bytes:
+    """The bytes a checkpoint signature covers."""
+    return canonical({"node": node_id, "seq": seq, "head": entry_hash})
+
+
+def start_chain(session: Session) -> None:
+    """Create the head row of an empty chain (node creation)."""
+    session.add(AuditHead(id=1, seq=0, entry_hash=GENESIS, since_checkpoint=0))
+    session.flush()
+
+
+def append(
+    session: Session,
+    *,
+    key: NodeKey,
+    node_id: str,
+    actor: str,
+    action: str,
+    target: str = "",
+    detail: dict[str, Any] | None = None,
+    checkpoint_every: int = 100,
+) -> AuditEntry:
+    """Append one entry; sign a checkpoint when enough entries have accumulated."""
+    # The UPDATE takes the head row's lock (PostgreSQL) or the write lock (SQLite), so
+    # concurrent appends queue here and the chain never forks.
+    row = session.execute(
+        update(AuditHead)
+        .where(AuditHead.id == 1)
+        .values(seq=AuditHead.seq + 1, since_checkpoint=AuditHead.since_checkpoint + 1)
+        .returning(AuditHead.seq, AuditHead.entry_hash, AuditHead.since_checkpoint)
+    ).one()
+    seq, prev, pending = int(row[0]), str(row[1]), int(row[2])
+    at = datetime.now(UTC).isoformat(timespec="microseconds")
+    detail_text = canonical(detail or {}).decode()
+    entry_hash = _entry_hash(
+        seq=seq, at=at, actor=actor, action=action, target=target, detail=detail_text, prev=prev
+    )
+    entry = AuditEntry(
+        seq=seq,
+        at=at,
+        actor=actor[:120],
+        action=action,
+        target=target[:200],
+        detail=detail_text,
+        prev_hash=prev,
+        entry_hash=entry_hash,
+    )
+    session.add(entry)
+    values: dict[str, Any] = {"entry_hash": entry_hash}
+    if pending >= checkpoint_every:
+        _sign_checkpoint(session, key=key, node_id=node_id, seq=seq, entry_hash=entry_hash)
+        values["since_checkpoint"] = 0
+    session.execute(update(AuditHead).where(AuditHead.id == 1).values(**values))
+    session.flush()
+    return entry
+
+
+def _sign_checkpoint(
+    session: Session, *, key: NodeKey, node_id: str, seq: int, entry_hash: str
+) -> AuditCheckpoint:
+    message = checkpoint_message(node_id=node_id, seq=seq, entry_hash=entry_hash)
+    cp = AuditCheckpoint(
+        seq=seq, entry_hash=entry_hash, at=datetime.now(UTC), signature=key.sign(message)
+    )
+    session.add(cp)
+    return cp
+
+
+def checkpoint(session: Session, *, key: NodeKey, node_id: str) -> AuditCheckpoint:
+    """Sign the current head now (end of an import, before a backup, on demand)."""
+    head = session.execute(
+        update(AuditHead)
+        .where(AuditHead.id == 1)
+        .values(since_checkpoint=0)
+        .returning(AuditHead.seq, AuditHead.entry_hash)
+    ).one()
+    cp = _sign_checkpoint(
+        session, key=key, node_id=node_id, seq=int(head[0]), entry_hash=str(head[1])
+    )
+    session.flush()
+    return cp
+
+
+@dataclass(slots=True)
+class ChainReport:
+    """Result of a verification: entries and checkpoints checked, the first fault."""
+
+    entries: int = 0
+    checkpoints: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _entries(session: Session) -> Iterator[AuditEntry]:
+    yield from session.scalars(
+        select(AuditEntry).order_by(AuditEntry.seq).execution_options(yield_per=5000)
+    )
+
+
+def verify_chain(session: Session, *, public_key: str, node_id: str) -> ChainReport:
+    """Recompute the chain and check every signed checkpoint; report the first break."""
+    report = ChainReport()
+    prev = GENESIS
+    hashes: dict[int, str] = {}
+    expected_seq = 1
+    for entry in _entries(session):
+        if entry.seq != expected_seq:
+            report.problems.append(
+                f"entrada {expected_seq}: falta o fue eliminada (la siguiente es {entry.seq})"
+            )
+            break
+        if entry.prev_hash != prev:
+            report.problems.append(
+                f"entrada {entry.seq}: no encadena con la anterior (reordenada o insertada)"
+            )
+            break
+        recomputed = _entry_hash(
+            seq=entry.seq,
+            at=entry.at,
+            actor=entry.actor,
+            action=entry.action,
+            target=entry.target,
+            detail=entry.detail,
+            prev=entry.prev_hash,
+        )
+        if recomputed != entry.entry_hash:
+            report.problems.append(f"entrada {entry.seq}: su contenido fue modificado")
+            break
+        try:
+            json.loads(entry.detail)
+        except ValueError:
+            report.problems.append(f"entrada {entry.seq}: detalle ilegible")
+            break
+        hashes[entry.seq] = entry.entry_hash
+        prev = entry.entry_hash
+        expected_seq += 1
+        report.entries += 1
+    last_seq = expected_seq - 1
+    for cp in session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.seq)):
+        report.checkpoints += 1
+        message = checkpoint_message(node_id=node_id, seq=cp.seq, entry_hash=cp.entry_hash)
+        if not verify(public_key, message, cp.signature):
+            report.problems.append(f"punto de control en {cp.seq}: firma inválida")
+        elif cp.seq > last_seq and not report.problems:
+            report.problems.append(
+                f"entrada {last_seq + 1}: falta (el punto de control firmado llega a {cp.seq})"
+            )
+        elif cp.seq in hashes and hashes[cp.seq] != cp.entry_hash:
+            report.problems.append(
+                f"entrada {cp.seq}: difiere de la firmada en el punto de control"
+            )
+    head = session.get(AuditHead, 1)
+    if (
+        not report.problems
+        and head is not None
+        and (head.seq, head.entry_hash)
+        != (
+            last_seq,
+            prev,
+        )
+    ):
+        report.problems.append(
+            f"entrada {min(head.seq, last_seq) + 1}: la cabeza de la cadena no coincide "
+            "(entradas finales eliminadas)"
+        )
+    return report
+
+
+def count_entries(session: Session) -> int:
+    """Number of entries in the log."""
+    return int(session.scalar(select(func.count()).select_from(AuditEntry)) or 0)

@@ -1,0 +1,173 @@
+"""The one permission function, in Python and in SQL.
+
+``authorize`` decides whether a principal may perform an action (on a record, when one is
+given); ``visible_clause`` is the same rule as a SQL predicate for queries, built from the
+same tables, so a list can never show what a single read would refuse. Every endpoint and
+every CLI command goes through one of the two.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+from sqlalchemy import ColumnElement, and_, false, or_
+
+from alianza.errors import PermissionDenied
+from alianza.records.rules import RecordKind, Scope
+
+
+class Role(StrEnum):
+    ANALYST = "analyst"
+    BORDER_OFFICER = "border_officer"
+    PORT_ANALYST = "port_analyst"
+    CASEWORKER = "caseworker"
+    SUPERVISOR = "supervisor"
+    ADMINISTRATOR = "administrator"
+
+
+class Action(StrEnum):
+    READ = "read"  # see a record, search, read its history
+    WRITE = "write"  # create, change, delete, import
+    EXPORT = "export"  # bulk disclosure of records
+    REVIEW = "review"  # list records due for review, renew them, enforce retention
+    MANAGE_USERS = "manage_users"
+    AUDIT = "audit"  # read and verify the audit log
+
+
+ALL_KINDS = frozenset(RecordKind)
+PORT_KINDS = frozenset(
+    {RecordKind.CONTAINER, RecordKind.VESSEL, RecordKind.ORGANISATION, RecordKind.SEIZURE}
+)
+BORDER_KINDS = frozenset({RecordKind.PERSON, RecordKind.DOCUMENT, RecordKind.VEHICLE})
+
+# Which kinds of record each role may touch at all. Caseworkers (return corridor) and
+# administrators see no police records: purpose limitation, not a missing feature.
+ROLE_KINDS: dict[Role, frozenset[RecordKind]] = {
+    Role.ANALYST: ALL_KINDS,
+    Role.SUPERVISOR: ALL_KINDS,
+    Role.BORDER_OFFICER: BORDER_KINDS,
+    Role.PORT_ANALYST: PORT_KINDS,
+    Role.CASEWORKER: frozenset(),
+    Role.ADMINISTRATOR: frozenset(),
+}
+
+ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
+    Role.ANALYST: frozenset({Action.READ, Action.WRITE, Action.EXPORT}),
+    Role.SUPERVISOR: frozenset(
+        {Action.READ, Action.WRITE, Action.EXPORT, Action.REVIEW, Action.AUDIT}
+    ),
+    Role.BORDER_OFFICER: frozenset({Action.READ}),
+    Role.PORT_ANALYST: frozenset({Action.READ, Action.WRITE}),
+    Role.CASEWORKER: frozenset(),
+    Role.ADMINISTRATOR: frozenset({Action.MANAGE_USERS, Action.AUDIT}),
+}
+
+ROLE_LABELS = {
+    Role.ANALYST: "analista",
+    Role.BORDER_OFFICER: "oficial de frontera",
+    Role.PORT_ANALYST: "analista portuario",
+    Role.CASEWORKER: "gestor de casos",
+    Role.SUPERVISOR: "supervisor",
+    Role.ADMINISTRATOR: "administrador",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is acting: a user of an agency with one role."""
+
+    username: str
+    country: str
+    agency: str
+    role: Role
+
+    @property
+    def label(self) -> str:
+        return f"{self.username}@{self.agency}.{self.country}"
+
+
+class RecordLike(Protocol):
+    """What the permission function needs to know about a record."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def owner_country(self) -> str: ...
+    @property
+    def owner_agency(self) -> str: ...
+    @property
+    def scope(self) -> str: ...
+    @property
+    def scope_countries(self) -> str: ...
+
+
+class RecordColumns(Protocol):
+    """The columns ``visible_clause`` filters on (the ``Record`` table)."""
+
+    kind: ColumnElement[str]
+    owner_country: ColumnElement[str]
+    owner_agency: ColumnElement[str]
+    scope: ColumnElement[str]
+    scope_countries: ColumnElement[str]
+
+
+def _in_scope(principal: Principal, record: RecordLike) -> bool:
+    own_country = record.owner_country == principal.country
+    if own_country and record.owner_agency == principal.agency:
+        return True
+    scope = Scope(record.scope)
+    if scope is Scope.COUNTRY:
+        return own_country
+    if scope is Scope.PARTNERS:
+        return own_country or f",{principal.country}," in record.scope_countries
+    return scope is Scope.MEMBERS
+
+
+def authorize(
+    principal: Principal,
+    action: Action,
+    *,
+    record: RecordLike | None = None,
+    kind: RecordKind | str | None = None,
+) -> None:
+    """Raise ``PermissionDenied`` unless ``principal`` may do ``action`` (on ``record``)."""
+    role_label = ROLE_LABELS[principal.role]
+    if action not in ROLE_ACTIONS[principal.role]:
+        raise PermissionDenied(f"El rol {role_label} no permite la acción '{action.value}'.")
+    the_kind = record.kind if record is not None else kind
+    if the_kind is not None and RecordKind(the_kind) not in ROLE_KINDS[principal.role]:
+        raise PermissionDenied(f"El rol {role_label} no accede a registros de tipo '{the_kind}'.")
+    if record is None:
+        return
+    if action in (Action.WRITE, Action.REVIEW):
+        # Only the owning agency changes, deletes or renews its records.
+        if (record.owner_country, record.owner_agency) != (principal.country, principal.agency):
+            raise PermissionDenied(
+                f"Solo {record.owner_agency} ({record.owner_country}) puede modificar este registro."
+            )
+        return
+    if not _in_scope(principal, record):
+        # Same message as a missing record would give elsewhere: no existence leak.
+        raise PermissionDenied("El registro no está dentro de su alcance.")
+
+
+def visible_clause(principal: Principal, table: RecordColumns) -> ColumnElement[bool]:
+    """SQL form of ``authorize(principal, READ, record=...)`` over ``table``'s rows."""
+    kinds = sorted(k.value for k in ROLE_KINDS[principal.role])
+    if Action.READ not in ROLE_ACTIONS[principal.role] or not kinds:
+        return false()
+    own_country = table.owner_country == principal.country
+    return and_(
+        table.kind.in_(kinds),
+        or_(
+            and_(own_country, table.owner_agency == principal.agency),
+            and_(table.scope == Scope.COUNTRY.value, own_country),
+            and_(
+                table.scope == Scope.PARTNERS.value,
+                or_(own_country, table.scope_countries.like(f"%,{principal.country},%")),
+            ),
+            table.scope == Scope.MEMBERS.value,
+        ),
+    )

@@ -1,0 +1,1 @@
+"""Deterministic synthetic data for the demo, the tests and the benchmarks."""

@@ -1,0 +1,1 @@
+"""The node itself: its identity, its key pair, its creation."""

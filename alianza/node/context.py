@@ -1,0 +1,51 @@
+"""What a running node knows about itself: settings, key and identity, loaded once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from alianza.db import make_sessionmaker, open_engine
+from alianza.errors import IntegrityFailure, NodeNotInitialised
+from alianza.node.keys import NodeKey, load_key
+from alianza.node.models import NodeIdentity
+from alianza.settings import Settings
+
+
+@dataclass(slots=True)
+class Node:
+    """A node opened for work."""
+
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    key: NodeKey
+    node_id: str
+    country: str
+    agency: str
+
+
+def open_node(settings: Settings, *, engine: Engine | None = None) -> Node:
+    """Open an initialised node; refuse if its key does not match its identity."""
+    engine = engine or open_engine(settings)
+    sessions = make_sessionmaker(engine)
+    with sessions() as session:
+        identity = session.scalars(select(NodeIdentity)).first()
+    if identity is None:
+        raise NodeNotInitialised("El nodo no tiene identidad: ejecute 'alianza node init'.")
+    key = load_key(settings.key_path)
+    if key.public_hex != identity.public_key:
+        raise IntegrityFailure(
+            f"La clave de {settings.key_path} no corresponde al nodo {identity.node_id}."
+        )
+    return Node(
+        settings=settings,
+        engine=engine,
+        sessions=sessions,
+        key=key,
+        node_id=identity.node_id,
+        country=identity.country,
+        agency=identity.agency,
+    )

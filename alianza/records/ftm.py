@@ -1,0 +1,277 @@
+"""FollowTheMoney (FtM) entities as JSON lines: our exchange format with other tools.
+
+Each record is one FtM entity (``followthemoney`` validates schema and property names).
+What FtM has a property for travels as that property; what it has not (a container's
+status, a seizure's substance, a person's typed documents) travels in ``alianza.extra``,
+and the record's rules in ``alianza.rules``. Person surnames: FtM has no slots for the
+two Hispanic surnames, so the first (paternal) surname goes to ``fatherName`` and the
+second (maternal) to ``motherName``, and ``lastName`` holds both, as printed on an ID.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from followthemoney import model
+from followthemoney.exc import InvalidData
+
+from alianza.errors import InputError, NeutralityError
+from alianza.records.identifiers import DocumentType, document_type_for_country
+from alianza.records.importer import ImportItem
+from alianza.records.keys import name_tokens
+from alianza.records.rules import RecordKind
+from alianza.records.service import RecordView
+
+# (our field, FtM property) per kind; the first value of the property is used.
+_PROPS: dict[RecordKind, tuple[str, list[tuple[str, str]]]] = {
+    RecordKind.PERSON: (
+        "Person",
+        [
+            ("given_names", "firstName"),
+            ("surname_1", "fatherName"),
+            ("surname_2", "motherName"),
+            ("birth_date", "birthDate"),
+            ("nationality", "nationality"),
+            ("category", "classification"),
+            ("notes", "notes"),
+        ],
+    ),
+    RecordKind.DOCUMENT: (
+        "Identification",
+        [
+            ("number", "number"),
+            ("issuing_country", "country"),
+            ("document_type", "type"),
+            ("holder_name", "namesMentioned"),
+            ("notes", "description"),
+        ],
+    ),
+    RecordKind.VEHICLE: (
+        "Vehicle",
+        [
+            ("plate", "registrationNumber"),
+            ("country", "country"),
+            ("model", "model"),
+            ("notes", "notes"),
+        ],
+    ),
+    RecordKind.VESSEL: (
+        "Vessel",
+        [
+            ("name", "name"),
+            ("imo", "imoNumber"),
+            ("mmsi", "mmsi"),
+            ("flag", "flag"),
+            ("vessel_type", "type"),
+            ("notes", "notes"),
+        ],
+    ),
+    RecordKind.CONTAINER: ("Asset", [("number", "name"), ("notes", "notes")]),
+    RecordKind.ORGANISATION: (
+        "Organization",
+        [
+            ("name", "name"),
+            ("country", "country"),
+            ("org_type", "classification"),
+            ("notes", "notes"),
+        ],
+    ),
+    RecordKind.SEIZURE: (
+        "Event",
+        [
+            ("reference", "name"),
+            ("date", "date"),
+            ("country", "country"),
+            ("place", "address"),
+            ("notes", "notes"),
+        ],
+    ),
+}
+_SCHEMA_KIND = {
+    "Person": RecordKind.PERSON,
+    "Identification": RecordKind.DOCUMENT,
+    "Passport": RecordKind.DOCUMENT,
+    "Vehicle": RecordKind.VEHICLE,
+    "Vessel": RecordKind.VESSEL,
+    "Asset": RecordKind.CONTAINER,
+    "Organization": RecordKind.ORGANISATION,
+    "Company": RecordKind.ORGANISATION,
+    "LegalEntity": RecordKind.ORGANISATION,
+    "Event": RecordKind.SEIZURE,
+}
+_NEUTRAL_PROPS = ("political", "religion", "ethnicity")
+_SEX_OUT = {"M": "male", "F": "female", "X": "other"}
+_SEX_IN = {v: k for k, v in _SEX_OUT.items()}
+_UPPER = {"nationality", "issuing_country", "country", "flag"}
+_PARTICLES = {"de", "del", "la", "las", "los", "y", "da", "van", "von", "san"}
+
+
+def to_entity(view: RecordView) -> dict[str, Any]:
+    """One record as an FtM entity dict (with our rules in ``alianza``)."""
+    kind = RecordKind(view.record.kind)
+    data = dict(view.as_dict()["data"])
+    schema, pairs = _PROPS[kind]
+    props: dict[str, list[str]] = {}
+    for ours, theirs in pairs:
+        value = data.pop(ours, None)
+        if value is not None and value != "":
+            props[theirs] = [str(value).lower() if ours in _UPPER else str(value)]
+    if kind is RecordKind.PERSON:
+        full = " ".join(p for p in (data_of(view, "surname_1"), data_of(view, "surname_2")) if p)
+        props["lastName"] = [full]
+        props["name"] = [view.record.label]
+        if "sex" in data:
+            props["gender"] = [_SEX_OUT[data.pop("sex")]]
+        if data.get("aliases"):
+            props["alias"] = list(data.pop("aliases"))
+        docs = data.get("documents", [])
+        if docs:
+            props["idNumber"] = [d["number"] for d in docs if d["type"] != DocumentType.PASSPORT]
+            props["passportNumber"] = [
+                d["number"] for d in docs if d["type"] == DocumentType.PASSPORT
+            ]
+            props = {k: v for k, v in props.items() if v}
+    if kind is RecordKind.ORGANISATION and data.get("aliases"):
+        props["alias"] = list(data.pop("aliases"))
+    if not data.get("aliases"):
+        data.pop("aliases", None)
+    proxy = model.make_entity(schema)
+    proxy.id = view.record.id
+    for prop, values in props.items():
+        proxy.add(prop, values, cleaned=True)
+    entity = proxy.to_dict()
+    entity["alianza"] = {
+        "kind": kind.value,
+        "owner": {"country": view.record.owner_country, "agency": view.record.owner_agency},
+        "version": view.record.version,
+        "rules": view.as_dict()["rules"],
+        "extra": data,
+    }
+    return dict(entity)
+
+
+def data_of(view: RecordView, name: str) -> str | None:
+    value = view.as_dict()["data"].get(name)
+    return str(value) if value else None
+
+
+def split_surnames(last_name: str) -> tuple[str, str | None]:
+    """``González Pérez`` -> (González, Pérez); particles stay with the surname they lead."""
+    words = last_name.split()
+    units: list[str] = []
+    pending: list[str] = []
+    for word in words:
+        pending.append(word)
+        if word.lower() not in _PARTICLES:
+            units.append(" ".join(pending))
+            pending = []
+    if pending:
+        units.append(" ".join(pending))
+    if not units:
+        return last_name, None
+    return units[0], (" ".join(units[1:]) or None)
+
+
+def from_entity(entity: Any, *, where: str) -> ImportItem:
+    """An FtM entity dict as an import item (errors name ``where`` and the property)."""
+    if not isinstance(entity, dict):
+        raise InputError.at(where, "se esperaba un objeto JSON (entidad FtM)")
+    properties = entity.get("properties") or {}
+    if not isinstance(properties, dict):
+        raise InputError.at(f"{where}: properties", "se esperaba un objeto")
+    for prop in _NEUTRAL_PROPS:
+        if properties.get(prop):
+            raise NeutralityError(
+                f"{where}: properties.{prop}: la regla de neutralidad prohíbe este dato"
+            )
+    try:
+        proxy = model.get_proxy({k: v for k, v in entity.items() if k != "alianza"}, cleaned=False)
+    except InvalidData as exc:
+        raise InputError.at(where, f"entidad FtM inválida: {exc}") from None
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise InputError.at(where, f"entidad FtM ilegible: {exc}") from None
+    for prop in properties:
+        if prop not in proxy.schema.properties:
+            raise InputError.at(
+                f"{where}: properties.{prop}", f"propiedad desconocida en {proxy.schema.name}"
+            )
+    block = entity.get("alianza") or {}
+    if not isinstance(block, dict):
+        raise InputError.at(f"{where}: alianza", "se esperaba un objeto")
+    kind_text = block.get("kind") or (
+        _SCHEMA_KIND.get(proxy.schema.name).value if proxy.schema.name in _SCHEMA_KIND else None
+    )
+    if kind_text not in RecordKind:
+        raise InputError.at(f"{where}: schema", f"esquema FtM no admitido '{proxy.schema.name}'")
+    kind = RecordKind(kind_text)
+    extra = block.get("extra") or {}
+    if not isinstance(extra, dict):
+        raise InputError.at(f"{where}: alianza.extra", "se esperaba un objeto")
+    data: dict[str, Any] = dict(extra)
+    for ours, theirs in _PROPS[kind][1]:
+        if theirs in proxy.schema.properties:
+            value = proxy.first(theirs)
+            if value:
+                data[ours] = value.upper() if ours in _UPPER else value
+    if kind is RecordKind.PERSON:
+        _person_fields(proxy, data)
+    if kind is RecordKind.DOCUMENT and proxy.schema.name == "Passport":
+        data.setdefault("document_type", DocumentType.PASSPORT.value)
+    if kind is RecordKind.ORGANISATION and proxy.get("alias"):
+        data["aliases"] = proxy.get("alias")
+    rules = block.get("rules") or {}
+    if not isinstance(rules, dict):
+        raise InputError.at(f"{where}: alianza.rules", "se esperaba un objeto")
+    return ImportItem(where=where, kind=kind.value, data=data, rules=rules, source_id=proxy.id)
+
+
+def _person_fields(proxy: Any, data: dict[str, Any]) -> None:
+    if "surname_1" not in data and proxy.first("lastName"):
+        first, second = split_surnames(proxy.first("lastName"))
+        data["surname_1"] = first
+        if second:
+            data["surname_2"] = second
+    if "given_names" not in data and proxy.first("name") and "surname_1" in data:
+        # Only a full name: drop the surname words we know, keep the rest as given names.
+        known = set(name_tokens(f"{data.get('surname_1', '')} {data.get('surname_2', '')}"))
+        rest = [w for w in proxy.first("name").split() if (name_tokens(w) or [""])[0] not in known]
+        if rest:
+            data["given_names"] = " ".join(rest)
+    gender = proxy.first("gender")
+    if gender in _SEX_IN:
+        data["sex"] = _SEX_IN[gender]
+    if proxy.get("alias"):
+        data["aliases"] = proxy.get("alias")
+    if "documents" not in data:
+        docs = [
+            {"type": document_type_for_country(data.get("nationality")).value, "number": n}
+            for n in proxy.get("idNumber")
+        ]
+        docs += [
+            {"type": DocumentType.PASSPORT.value, "number": n} for n in proxy.get("passportNumber")
+        ]
+        if docs:
+            data["documents"] = docs
+
+
+def read_lines(lines: Iterable[str], *, start: int = 1) -> Iterator[ImportItem]:
+    """Parse FtM JSON lines; blank lines are skipped, malformed ones stop with their number."""
+    for number, line in enumerate(lines, start=start):
+        if not line.strip():
+            continue
+        where = f"línea {number}"
+        try:
+            entity = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError.at(
+                where, f"JSON mal formado ({exc.msg}, columna {exc.colno})"
+            ) from None
+        yield from_entity(entity, where=where)
+
+
+def write_lines(views: Iterable[RecordView]) -> Iterator[str]:
+    """Records as FtM JSON lines."""
+    for view in views:
+        yield json.dumps(to_entity(view), ensure_ascii=False, sort_keys=True) + "\n"

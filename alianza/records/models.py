@@ -1,0 +1,70 @@
+"""Records (current state), their signed versions (append-only) and search keys."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from alianza.db import Base
+
+
+class Record(Base):
+    """The current state of a record: owner, rules used for filtering, latest version."""
+
+    __tablename__ = "records"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), index=True)
+    owner_country: Mapped[str] = mapped_column(String(2))
+    owner_agency: Mapped[str] = mapped_column(String(80))
+    version: Mapped[int] = mapped_column(Integer)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    handling_code: Mapped[str] = mapped_column(String(2))
+    scope: Mapped[str] = mapped_column(String(10))
+    # ",EC,PE," so that one LIKE '%,CL,%' tells whether a country is named.
+    scope_countries: Mapped[str] = mapped_column(String(200), default="")
+    review_date: Mapped[date] = mapped_column(Date, index=True)
+    label: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("ix_records_owner", "owner_country", "owner_agency"),)
+
+
+class RecordVersion(Base):
+    """One signed version. Never updated, except that retention may redact ``data``."""
+
+    __tablename__ = "record_versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_id: Mapped[str] = mapped_column(ForeignKey("records.id"))
+    version: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))
+    owner_country: Mapped[str] = mapped_column(String(2))
+    owner_agency: Mapped[str] = mapped_column(String(80))
+    tombstone: Mapped[bool] = mapped_column(Boolean, default=False)
+    data: Mapped[str | None] = mapped_column(Text, nullable=True)  # canonical JSON
+    rules: Mapped[str] = mapped_column(Text)  # canonical JSON
+    content_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[str] = mapped_column(String(40))  # ISO-8601 UTC, signed as text
+    author: Mapped[str] = mapped_column(String(120))
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    signer: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str] = mapped_column(String(128))
+
+    __table_args__ = (
+        Index("uq_record_versions_record_version", "record_id", "version", unique=True),
+    )
+
+
+class RecordKey(Base):
+    """Normalised search keys of a record's current version (``doc:12345678-5``, ``tok:perez``)."""
+
+    __tablename__ = "record_keys"
+
+    record_id: Mapped[str] = mapped_column(ForeignKey("records.id"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+
+    __table_args__ = (Index("ix_record_keys_key", "key"),)

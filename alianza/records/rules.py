@@ -1,0 +1,84 @@
+"""The rules that travel with every record (Europol SIENA handling codes, 4x4 grading).
+
+A record's rules are stored on every version and enforced in code: who may see it
+(scope), what it may be used for (handling code, purpose, legal basis), how reliable it
+is (evaluation grade), and when a person must look at it again (review date).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from alianza.records.countries import normalize_country
+
+
+class RecordKind(StrEnum):
+    PERSON = "person"
+    DOCUMENT = "document"
+    VEHICLE = "vehicle"
+    VESSEL = "vessel"
+    CONTAINER = "container"
+    ORGANISATION = "organisation"
+    SEIZURE = "seizure"
+
+
+class HandlingCode(StrEnum):
+    H0 = "H0"  # use only to prevent or fight crime
+    H1 = "H1"  # not for judicial proceedings without the owner's permission
+    H2 = "H2"  # no further dissemination without the owner's permission
+    H3 = "H3"  # other restrictions, stated in handling_note
+
+
+class SourceGrade(StrEnum):
+    A = "A"  # no doubt about the source's reliability
+    B = "B"  # source mostly reliable
+    C = "C"  # source mostly not reliable
+    X = "X"  # reliability cannot be judged
+
+
+class InfoGrade(StrEnum):
+    I1 = "1"  # known to be true without reservation
+    I2 = "2"  # known personally to the source, not to the official passing it on
+    I3 = "3"  # not known personally to the source, corroborated
+    I4 = "4"  # not known personally to the source, cannot be corroborated
+
+
+class Scope(StrEnum):
+    AGENCY = "agency"  # only the owning agency
+    COUNTRY = "country"  # every agency of the owning country
+    PARTNERS = "partners"  # the owning country and the named partner countries
+    MEMBERS = "members"  # every member of the alliance
+
+
+class Rules(BaseModel):
+    """Rules of one record version."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    handling_code: HandlingCode = HandlingCode.H0
+    handling_note: str | None = Field(default=None, max_length=500)
+    source_grade: SourceGrade = SourceGrade.X
+    info_grade: InfoGrade = InfoGrade.I4
+    purpose: str = Field(min_length=3, max_length=200)
+    legal_basis: str = Field(min_length=3, max_length=300)
+    scope: Scope = Scope.AGENCY
+    scope_countries: list[str] = Field(default_factory=list)
+    review_date: date | None = None
+
+    @field_validator("scope_countries")
+    @classmethod
+    def _countries(cls, value: list[str]) -> list[str]:
+        return sorted({normalize_country(c) for c in value})
+
+    @model_validator(mode="after")
+    def _coherent(self) -> Rules:
+        if self.handling_code is HandlingCode.H3 and not (self.handling_note or "").strip():
+            raise ValueError("H3 exige handling_note con la restricción en texto")
+        if self.scope is Scope.PARTNERS and not self.scope_countries:
+            raise ValueError("el alcance 'partners' exige al menos un país en scope_countries")
+        if self.scope is not Scope.PARTNERS and self.scope_countries:
+            raise ValueError("scope_countries solo se usa con el alcance 'partners'")
+        return self

@@ -1,0 +1,569 @@
+"""Records: create, change, delete (tombstone), read, search, history, review, retention.
+
+Services never commit: the caller (request, CLI command, flow) owns the transaction.
+Every function checks permission through ``authorize``/``visible_clause`` and writes the
+audit entry for what it did, in the same transaction as the act itself.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from alianza.audit import service as audit
+from alianza.auth.permissions import Action, Principal, authorize, visible_clause
+from alianza.errors import Conflict, InputError, NotFound, PermissionDenied
+from alianza.node.context import Node
+from alianza.records.keys import label, query_keys, record_keys
+from alianza.records.kinds import validate_data
+from alianza.records.models import Record, RecordKey, RecordVersion
+from alianza.records.rules import RecordKind, Rules, Scope
+from alianza.records.versions import signed_version_row
+
+
+@dataclass(slots=True)
+class RecordView:
+    """A record as shown to one principal: current state and current version."""
+
+    record: Record
+    version: RecordVersion
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form (the API's and the CLI's output)."""
+        r, v = self.record, self.version
+        return {
+            "id": r.id,
+            "kind": r.kind,
+            "owner": {"country": r.owner_country, "agency": r.owner_agency},
+            "version": r.version,
+            "deleted": r.deleted,
+            "label": r.label,
+            "rules": json.loads(v.rules),
+            "data": json.loads(v.data) if v.data else {},
+            "created_at": r.created_at.isoformat(),
+            "updated_at": r.updated_at.isoformat(),
+            "signature": {"signer": v.signer, "value": v.signature, "content_hash": v.content_hash},
+        }
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def settle_rules(rules: Rules, *, node: Node, today: date | None = None) -> dict[str, Any]:
+    """Rules with the review date filled in (default: today plus the review period)."""
+    dumped = rules.model_dump(mode="json")
+    if rules.review_date is None:
+        base = today or _now().date()
+        try:
+            review = base.replace(year=base.year + node.settings.review_years)
+        except ValueError:  # 29 February
+            review = base.replace(year=base.year + node.settings.review_years, day=28)
+        dumped["review_date"] = review.isoformat()
+    return dumped
+
+
+def _scope_text(countries: Sequence[str]) -> str:
+    return f",{','.join(countries)}," if countries else ""
+
+
+def _audit(
+    session: Session,
+    node: Node,
+    principal: Principal | str,
+    action: str,
+    target: str = "",
+    detail: dict[str, Any] | None = None,
+) -> None:
+    actor = principal if isinstance(principal, str) else principal.label
+    audit.append(
+        session,
+        key=node.key,
+        node_id=node.node_id,
+        actor=actor,
+        action=action,
+        target=target,
+        detail=detail,
+        checkpoint_every=node.settings.checkpoint_every,
+    )
+
+
+def _version_row(
+    node: Node,
+    *,
+    record_id: str,
+    version: int,
+    kind: RecordKind,
+    owner: tuple[str, str],
+    data: dict[str, Any] | None,
+    rules: dict[str, Any],
+    tombstone: bool,
+    author: str,
+    reason: str,
+    at: datetime,
+) -> dict[str, Any]:
+    return signed_version_row(
+        key=node.key,
+        signer=node.node_id,
+        record_id=record_id,
+        version=version,
+        kind=kind.value,
+        owner_country=owner[0],
+        owner_agency=owner[1],
+        data=data,
+        rules=rules,
+        tombstone=tombstone,
+        created_at=at.isoformat(timespec="microseconds"),
+        author=author,
+        reason=reason,
+    )
+
+
+def _replace_keys(session: Session, record_id: str, keys: Iterable[str]) -> None:
+    session.execute(delete(RecordKey).where(RecordKey.record_id == record_id))
+    rows = [{"record_id": record_id, "key": k} for k in sorted(keys)]
+    if rows:
+        session.execute(RecordKey.__table__.insert(), rows)
+
+
+def create_record(
+    session: Session,
+    *,
+    node: Node,
+    principal: Principal,
+    kind: str,
+    data: Any,
+    rules: Rules,
+    reason: str = "",
+) -> RecordView:
+    """Validate and store a new record owned by the principal's agency."""
+    the_kind = _kind(kind)
+    authorize(principal, Action.WRITE, kind=the_kind)
+    clean = validate_data(the_kind, data)
+    settled = settle_rules(rules, node=node)
+    now = _now()
+    record = Record(
+        id=str(uuid.uuid4()),
+        kind=the_kind.value,
+        owner_country=principal.country,
+        owner_agency=principal.agency,
+        version=1,
+        deleted=False,
+        handling_code=settled["handling_code"],
+        scope=settled["scope"],
+        scope_countries=_scope_text(settled["scope_countries"]),
+        review_date=date.fromisoformat(settled["review_date"]),
+        label=label(the_kind, clean),
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(record)
+    session.flush()
+    row = _version_row(
+        node,
+        record_id=record.id,
+        version=1,
+        kind=the_kind,
+        owner=(principal.country, principal.agency),
+        data=clean,
+        rules=settled,
+        tombstone=False,
+        author=principal.label,
+        reason=reason,
+        at=now,
+    )
+    session.execute(RecordVersion.__table__.insert(), [row])
+    _replace_keys(session, record.id, record_keys(the_kind, clean))
+    _audit(session, node, principal, "record.create", record.id, {"kind": the_kind.value})
+    return _view(session, record)
+
+
+def _kind(kind: str) -> RecordKind:
+    try:
+        return RecordKind(kind)
+    except ValueError:
+        allowed = ", ".join(k.value for k in RecordKind)
+        raise InputError.at(
+            "kind", f"tipo de registro desconocido '{kind}'; se admite: {allowed}"
+        ) from None
+
+
+def _load(session: Session, record_id: str) -> Record:
+    record = session.get(Record, record_id)
+    if record is None:
+        raise NotFound(f"No existe el registro {record_id}.")
+    return record
+
+
+def _view(session: Session, record: Record) -> RecordView:
+    version = session.scalar(
+        select(RecordVersion).where(
+            RecordVersion.record_id == record.id, RecordVersion.version == record.version
+        )
+    )
+    assert version is not None, f"record {record.id} lacks its current version"
+    return RecordView(record, version)
+
+
+def _readable(session: Session, principal: Principal, record_id: str) -> Record:
+    record = session.get(Record, record_id)
+    if record is None:
+        raise NotFound(f"No existe el registro {record_id}.")
+    try:
+        authorize(principal, Action.READ, record=record)
+    except PermissionDenied:
+        # Out of scope looks exactly like absent: a caller learns nothing about existence.
+        raise NotFound(f"No existe el registro {record_id}.") from None
+    return record
+
+
+def get_record(session: Session, *, node: Node, principal: Principal, record_id: str) -> RecordView:
+    """One record, if the principal may see it (audited as a read)."""
+    record = _readable(session, principal, record_id)
+    _audit(session, node, principal, "record.read", record.id, {"version": record.version})
+    return _view(session, record)
+
+
+def history(
+    session: Session, *, node: Node, principal: Principal, record_id: str
+) -> list[RecordVersion]:
+    """Every version of a visible record, oldest first (audited as a read)."""
+    record = _readable(session, principal, record_id)
+    _audit(session, node, principal, "record.history", record.id, {})
+    return list(
+        session.scalars(
+            select(RecordVersion)
+            .where(RecordVersion.record_id == record.id)
+            .order_by(RecordVersion.version)
+        )
+    )
+
+
+def update_record(
+    session: Session,
+    *,
+    node: Node,
+    principal: Principal,
+    record_id: str,
+    data: Any,
+    rules: Rules,
+    expected_version: int | None = None,
+    reason: str = "",
+) -> RecordView:
+    """A new version with new data and rules; the old version stays readable in history."""
+    record = _load(session, record_id)
+    authorize(principal, Action.WRITE, record=record)
+    if record.deleted:
+        raise Conflict(f"El registro {record_id} fue eliminado; no admite cambios.")
+    if expected_version is not None and expected_version != record.version:
+        raise Conflict(
+            f"El registro {record_id} está en la versión {record.version}, no en "
+            f"{expected_version}: recargue antes de modificar."
+        )
+    the_kind = RecordKind(record.kind)
+    clean = validate_data(the_kind, data)
+    settled = settle_rules(rules, node=node)
+    _new_version(
+        session,
+        node=node,
+        principal=principal,
+        record=record,
+        data=clean,
+        rules=settled,
+        tombstone=False,
+        reason=reason,
+    )
+    _replace_keys(session, record.id, record_keys(the_kind, clean))
+    _audit(session, node, principal, "record.update", record.id, {"version": record.version})
+    return _view(session, record)
+
+
+def _new_version(
+    session: Session,
+    *,
+    node: Node,
+    principal: Principal | str,
+    record: Record,
+    data: dict[str, Any] | None,
+    rules: dict[str, Any],
+    tombstone: bool,
+    reason: str,
+) -> None:
+    now = _now()
+    author = principal if isinstance(principal, str) else principal.label
+    version = record.version + 1
+    row = _version_row(
+        node,
+        record_id=record.id,
+        version=version,
+        kind=RecordKind(record.kind),
+        owner=(record.owner_country, record.owner_agency),
+        data=data,
+        rules=rules,
+        tombstone=tombstone,
+        author=author,
+        reason=reason,
+        at=now,
+    )
+    session.execute(RecordVersion.__table__.insert(), [row])
+    record.version = version
+    record.deleted = tombstone
+    record.handling_code = rules["handling_code"]
+    record.scope = rules["scope"]
+    record.scope_countries = _scope_text(rules["scope_countries"])
+    record.review_date = date.fromisoformat(rules["review_date"])
+    if data is not None:
+        record.label = label(RecordKind(record.kind), data)
+    record.updated_at = now
+    session.flush()
+
+
+def delete_record(
+    session: Session, *, node: Node, principal: Principal, record_id: str, reason: str
+) -> RecordView:
+    """Tombstone a record: a new, signed, empty version; history is kept."""
+    record = _load(session, record_id)
+    authorize(principal, Action.WRITE, record=record)
+    if not reason.strip():
+        raise InputError.at("reason", "indique el motivo de la eliminación")
+    if record.deleted:
+        raise Conflict(f"El registro {record_id} ya estaba eliminado.")
+    current = _view(session, record).version
+    _new_version(
+        session,
+        node=node,
+        principal=principal,
+        record=record,
+        data=None,
+        rules=json.loads(current.rules),
+        tombstone=True,
+        reason=reason,
+    )
+    _replace_keys(session, record.id, [])
+    _audit(session, node, principal, "record.delete", record.id, {"reason": reason})
+    return _view(session, record)
+
+
+def search(
+    session: Session,
+    *,
+    node: Node,
+    principal: Principal,
+    q: str | None = None,
+    kind: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> list[RecordView]:
+    """Records the principal may see, optionally matching ``q`` and ``kind`` (audited)."""
+    if not 1 <= limit <= 500:
+        raise InputError.at("limit", "debe estar entre 1 y 500")
+    if offset < 0:
+        raise InputError.at("offset", "no puede ser negativo")
+    stmt = select(Record).where(visible_clause(principal, Record), Record.deleted.is_(False))
+    if kind:
+        stmt = stmt.where(Record.kind == _kind(kind).value)
+    if q is not None and q.strip():
+        id_key, tokens = query_keys(q)
+        id_match = select(RecordKey.record_id).where(RecordKey.key == id_key)
+        if tokens:
+            tok_match = (
+                select(RecordKey.record_id)
+                .where(RecordKey.key.in_(tokens))
+                .group_by(RecordKey.record_id)
+                .having(func.count(func.distinct(RecordKey.key)) == len(set(tokens)))
+            )
+            stmt = stmt.where(Record.id.in_(id_match.union(tok_match)))
+        else:
+            stmt = stmt.where(Record.id.in_(id_match))
+    records = list(
+        session.scalars(
+            stmt.order_by(Record.updated_at.desc(), Record.id).limit(limit).offset(offset)
+        )
+    )
+    _audit(
+        session,
+        node,
+        principal,
+        "record.query",
+        q or "",
+        {"kind": kind, "results": len(records), "ids": [r.id for r in records]},
+    )
+    return _views(session, records)
+
+
+def _views(session: Session, records: Sequence[Record]) -> list[RecordView]:
+    if not records:
+        return []
+    wanted = {(r.id, r.version) for r in records}
+    versions = session.scalars(
+        select(RecordVersion).where(RecordVersion.record_id.in_([r.id for r in records]))
+    )
+    by_id = {v.record_id: v for v in versions if (v.record_id, v.version) in wanted}
+    return [RecordView(r, by_id[r.id]) for r in records]
+
+
+def iter_visible(
+    session: Session, *, principal: Principal, kind: str | None = None, batch: int = 2000
+) -> Iterator[RecordView]:
+    """Every live record the principal may see, in pages (for exports)."""
+    last = ""
+    while True:
+        stmt = select(Record).where(
+            visible_clause(principal, Record), Record.deleted.is_(False), Record.id > last
+        )
+        if kind:
+            stmt = stmt.where(Record.kind == _kind(kind).value)
+        page = list(session.scalars(stmt.order_by(Record.id).limit(batch)))
+        if not page:
+            return
+        yield from _views(session, page)
+        last = page[-1].id
+
+
+def review_due(
+    session: Session, *, node: Node, principal: Principal, today: date | None = None
+) -> list[Record]:
+    """The principal's agency's live records whose review date has come."""
+    authorize(principal, Action.REVIEW)
+    day = today or _now().date()
+    stmt = (
+        select(Record)
+        .where(
+            Record.owner_country == principal.country,
+            Record.owner_agency == principal.agency,
+            Record.deleted.is_(False),
+            Record.review_date <= day,
+        )
+        .order_by(Record.review_date, Record.id)
+    )
+    rows = list(session.scalars(stmt))
+    _audit(
+        session,
+        node,
+        principal,
+        "record.review_due",
+        "",
+        {"results": len(rows), "day": day.isoformat()},
+    )
+    return rows
+
+
+def renew(
+    session: Session,
+    *,
+    node: Node,
+    principal: Principal,
+    record_id: str,
+    reason: str,
+    until: date | None = None,
+) -> RecordView:
+    """A person keeps a record for another period: a new version with a new review date."""
+    record = _load(session, record_id)
+    authorize(principal, Action.REVIEW, record=record)
+    if record.deleted:
+        raise Conflict(f"El registro {record_id} fue eliminado; no puede renovarse.")
+    if not reason.strip():
+        raise InputError.at("reason", "indique por qué se conserva el registro")
+    today = _now().date()
+    if until is not None and until <= today:
+        raise InputError.at("until", "la nueva fecha de revisión debe ser futura")
+    current = _view(session, record).version
+    rules = json.loads(current.rules)
+    rules["review_date"] = None
+    settled = settle_rules(
+        Rules.model_validate(rules).model_copy(update={"review_date": until}), node=node
+    )
+    data = json.loads(current.data) if current.data else None
+    _new_version(
+        session,
+        node=node,
+        principal=principal,
+        record=record,
+        data=data,
+        rules=settled,
+        tombstone=False,
+        reason=f"renovación: {reason}",
+    )
+    _audit(
+        session, node, principal, "record.renew", record.id, {"review_date": settled["review_date"]}
+    )
+    return _view(session, record)
+
+
+def enforce_retention(
+    session: Session, *, node: Node, principal: Principal, today: date | None = None
+) -> list[str]:
+    """Delete records left unrenewed past review date plus grace; redact their old data.
+
+    The tombstone is signed; earlier versions keep their signed headers and hashes, but
+    their personal data is erased (retention limits of Ley 21.719 and LOPDP).
+    """
+    authorize(principal, Action.REVIEW)
+    day = today or _now().date()
+    limit = day - timedelta(days=node.settings.review_grace_days)
+    stmt = select(Record).where(
+        Record.owner_country == principal.country,
+        Record.owner_agency == principal.agency,
+        Record.deleted.is_(False),
+        Record.review_date < limit,
+    )
+    removed = []
+    for record in session.scalars(stmt).all():
+        current = _view(session, record).version
+        _new_version(
+            session,
+            node=node,
+            principal=principal,
+            record=record,
+            data=None,
+            rules=json.loads(current.rules),
+            tombstone=True,
+            reason="plazo de conservación vencido sin renovación",
+        )
+        session.execute(
+            update(RecordVersion).where(RecordVersion.record_id == record.id).values(data=None)
+        )
+        _replace_keys(session, record.id, [])
+        removed.append(record.id)
+    _audit(
+        session,
+        node,
+        principal,
+        "record.retention",
+        "",
+        {"deleted": removed, "day": day.isoformat()},
+    )
+    return removed
+
+
+def count_records(session: Session) -> dict[str, int]:
+    """Live records per kind (for the node summary)."""
+    rows = session.execute(
+        select(Record.kind, func.count()).where(Record.deleted.is_(False)).group_by(Record.kind)
+    )
+    return {str(k): int(n) for k, n in rows}
+
+
+__all__ = [
+    "RecordView",
+    "Scope",
+    "count_records",
+    "create_record",
+    "delete_record",
+    "enforce_retention",
+    "get_record",
+    "history",
+    "iter_visible",
+    "renew",
+    "review_due",
+    "search",
+    "settle_rules",
+    "update_record",
+]
