@@ -145,7 +145,8 @@ def authorize(
         # Only the owning agency changes, deletes or renews its records.
         if (record.owner_country, record.owner_agency) != (principal.country, principal.agency):
             raise PermissionDenied(
-                f"Solo {record.owner_agency} ({record.owner_country}) puede modificar este registro."
+                f"Solo {record.owner_agency} ({record.owner_country}) puede modificar "
+                "este registro."
             )
         return
     if not _in_scope(principal, record):

@@ -15,7 +15,7 @@ from typing import Any
 from alianza.errors import InputError
 from alianza.records.importer import ImportItem
 from alianza.records.kinds import MODELS, NEUTRALITY_FIELDS, check_neutrality
-from alianza.records.rules import RecordKind, Rules
+from alianza.records.rules import KIND_VALUES, RecordKind, Rules
 from alianza.records.service import RecordView
 
 RULE_COLUMNS = list(Rules.model_fields)
@@ -52,7 +52,7 @@ def read_rows(lines: Iterable[str]) -> Iterator[ImportItem]:
         if None in row:
             raise InputError.at(where, "la fila tiene más celdas que la cabecera")
         kind = (row.get("kind") or "").strip()
-        if kind not in RecordKind:
+        if kind not in KIND_VALUES:
             raise InputError.at(f"{where}: kind", f"tipo de registro desconocido '{kind}'")
         own = MODELS[RecordKind(kind)].model_fields
         data: dict[str, Any] = {}

@@ -21,7 +21,7 @@ from alianza.errors import InputError, NeutralityError
 from alianza.records.identifiers import DocumentType, document_type_for_country
 from alianza.records.importer import ImportItem
 from alianza.records.keys import name_tokens
-from alianza.records.rules import RecordKind
+from alianza.records.rules import KIND_VALUES, RecordKind
 from alianza.records.service import RecordView
 
 # (our field, FtM property) per kind; the first value of the property is used.
@@ -203,7 +203,7 @@ def from_entity(entity: Any, *, where: str) -> ImportItem:
     kind_text = block.get("kind") or (
         _SCHEMA_KIND.get(proxy.schema.name).value if proxy.schema.name in _SCHEMA_KIND else None
     )
-    if kind_text not in RecordKind:
+    if kind_text not in KIND_VALUES:
         raise InputError.at(f"{where}: schema", f"esquema FtM no admitido '{proxy.schema.name}'")
     kind = RecordKind(kind_text)
     extra = block.get("extra") or {}

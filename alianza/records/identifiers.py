@@ -99,7 +99,9 @@ def normalize_imo(value: str, *, field: str) -> str:
     try:
         return str(std_imo.validate(value))
     except StdnumError as exc:
-        raise InputError.at(field, f"número IMO inválido '{value}' ({_stdnum_reason(exc)})") from None
+        raise InputError.at(
+            field, f"número IMO inválido '{value}' ({_stdnum_reason(exc)})"
+        ) from None
 
 
 def normalize_mmsi(value: str, *, field: str) -> str:

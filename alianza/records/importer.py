@@ -28,8 +28,8 @@ from alianza.node.keys import canonical, digest
 from alianza.records.keys import label, record_keys
 from alianza.records.kinds import raise_validation, validate_data
 from alianza.records.models import Record, RecordKey, RecordVersion
-from alianza.records.rules import RecordKind, Rules
-from alianza.records.service import _audit, _scope_text, settle_rules
+from alianza.records.rules import KIND_VALUES, RecordKind, Rules
+from alianza.records.service import _scope_text, audit_act, settle_rules
 from alianza.records.versions import signed_version_row
 
 _NAMESPACE = uuid.UUID("6f1c4a52-3b0e-4d7e-9a51-4c1f3e7a2b90")
@@ -115,7 +115,7 @@ def import_items(
     size = node.settings.import_batch
     for item in items:
         try:
-            kind = RecordKind(item.kind) if item.kind in RecordKind else None
+            kind = RecordKind(item.kind) if item.kind in KIND_VALUES else None
             if kind is None:
                 raise InputError.at("kind", f"tipo de registro desconocido '{item.kind}'")
             authorize(principal, Action.WRITE, kind=kind)
@@ -136,7 +136,7 @@ def import_items(
         _flush(session, node=node, principal=principal, batch=batch, result=result)
         if progress:
             progress(len(batch))
-    _audit(
+    audit_act(
         session,
         node,
         principal,

@@ -7,6 +7,7 @@ and (later) messages from peers all pass through it. It refuses neutrality field
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from enum import StrEnum
 from typing import Any
@@ -28,12 +29,36 @@ from alianza.records.rules import RecordKind
 # Field names (any language we receive) that carry data the neutrality rule forbids.
 NEUTRALITY_FIELDS = frozenset(
     {
-        "political", "politics", "political_opinion", "political_party", "party",
-        "religion", "religious", "religious_belief", "faith", "belief",
-        "ethnicity", "ethnic_group", "ethnic_origin", "race", "racial_origin",
-        "union", "union_membership", "trade_union", "caste", "tribe",
-        "politica", "opinion_politica", "partido", "afiliacion_politica",
-        "religion_es", "creencia", "etnia", "raza", "origen_etnico", "sindicato",
+        "political",
+        "politics",
+        "political_opinion",
+        "political_party",
+        "party",
+        "religion",
+        "religious",
+        "religious_belief",
+        "faith",
+        "belief",
+        "ethnicity",
+        "ethnic_group",
+        "ethnic_origin",
+        "race",
+        "racial_origin",
+        "union",
+        "union_membership",
+        "trade_union",
+        "caste",
+        "tribe",
+        "politica",
+        "opinion_politica",
+        "partido",
+        "afiliacion_politica",
+        "religion_es",
+        "creencia",
+        "etnia",
+        "raza",
+        "origen_etnico",
+        "sindicato",
         "afiliacion_sindical",
     }
 )
@@ -203,13 +228,24 @@ _MESSAGES = {
     "string_type": "se esperaba un texto",
     "float_parsing": "se esperaba un número",
     "too_long": "demasiados elementos",
+    "json_invalid": "JSON mal formado",
+    "model_attributes_type": "se esperaba un objeto JSON",
+    "dict_type": "se esperaba un objeto JSON",
+    "int_parsing": "se esperaba un número entero",
+    "greater_than_equal": "valor demasiado pequeño",
+    "less_than_equal": "valor demasiado grande",
 }
 
 
 def problems_from_validation(exc: ValidationError, *, prefix: str) -> list[FieldProblem]:
     """Pydantic errors as Spanish field problems (``prefix.field.sub``)."""
+    return problems_from_errors(list(exc.errors()), prefix=prefix)
+
+
+def problems_from_errors(errors: Sequence[Any], *, prefix: str) -> list[FieldProblem]:
+    """Pydantic-style error dicts (also FastAPI's) as Spanish field problems."""
     problems = []
-    for err in exc.errors():
+    for err in errors:
         loc = ".".join(str(p) for p in (prefix, *err["loc"]) if str(p))
         kind = err["type"]
         if kind == "enum":
@@ -237,7 +273,9 @@ def _normalise_ids(kind: RecordKind, model: _Data) -> None:
     # Identifier checks run after the shape is known, so errors name the exact field.
     if isinstance(model, PersonData):
         for i, doc in enumerate(model.documents):
-            doc.number = normalize_document(doc.type, doc.number, field=f"data.documents.{i}.number")
+            doc.number = normalize_document(
+                doc.type, doc.number, field=f"data.documents.{i}.number"
+            )
     elif isinstance(model, DocumentData):
         model.number = normalize_document(model.document_type, model.number, field="data.number")
     elif isinstance(model, VehicleData):
@@ -259,7 +297,9 @@ def validate_data(kind: RecordKind | str, data: Any) -> dict[str, Any]:
         record_kind = RecordKind(kind)
     except ValueError:
         allowed = ", ".join(k.value for k in RecordKind)
-        raise InputError.at("kind", f"tipo de registro desconocido '{kind}'; se admite: {allowed}") from None
+        raise InputError.at(
+            "kind", f"tipo de registro desconocido '{kind}'; se admite: {allowed}"
+        ) from None
     if not isinstance(data, dict):
         raise InputError.at("data", "se esperaba un objeto JSON")
     check_neutrality(data)

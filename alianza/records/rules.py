@@ -25,6 +25,9 @@ class RecordKind(StrEnum):
     SEIZURE = "seizure"
 
 
+KIND_VALUES = frozenset(k.value for k in RecordKind)
+
+
 class HandlingCode(StrEnum):
     H0 = "H0"  # use only to prevent or fight crime
     H1 = "H1"  # not for judicial proceedings without the owner's permission

@@ -74,7 +74,7 @@ def _scope_text(countries: Sequence[str]) -> str:
     return f",{','.join(countries)}," if countries else ""
 
 
-def _audit(
+def audit_act(
     session: Session,
     node: Node,
     principal: Principal | str,
@@ -181,7 +181,7 @@ def create_record(
     )
     session.execute(RecordVersion.__table__.insert(), [row])
     _replace_keys(session, record.id, record_keys(the_kind, clean))
-    _audit(session, node, principal, "record.create", record.id, {"kind": the_kind.value})
+    audit_act(session, node, principal, "record.create", record.id, {"kind": the_kind.value})
     return _view(session, record)
 
 
@@ -227,7 +227,7 @@ def _readable(session: Session, principal: Principal, record_id: str) -> Record:
 def get_record(session: Session, *, node: Node, principal: Principal, record_id: str) -> RecordView:
     """One record, if the principal may see it (audited as a read)."""
     record = _readable(session, principal, record_id)
-    _audit(session, node, principal, "record.read", record.id, {"version": record.version})
+    audit_act(session, node, principal, "record.read", record.id, {"version": record.version})
     return _view(session, record)
 
 
@@ -236,7 +236,7 @@ def history(
 ) -> list[RecordVersion]:
     """Every version of a visible record, oldest first (audited as a read)."""
     record = _readable(session, principal, record_id)
-    _audit(session, node, principal, "record.history", record.id, {})
+    audit_act(session, node, principal, "record.history", record.id, {})
     return list(
         session.scalars(
             select(RecordVersion)
@@ -281,7 +281,7 @@ def update_record(
         reason=reason,
     )
     _replace_keys(session, record.id, record_keys(the_kind, clean))
-    _audit(session, node, principal, "record.update", record.id, {"version": record.version})
+    audit_act(session, node, principal, "record.update", record.id, {"version": record.version})
     return _view(session, record)
 
 
@@ -347,7 +347,7 @@ def delete_record(
         reason=reason,
     )
     _replace_keys(session, record.id, [])
-    _audit(session, node, principal, "record.delete", record.id, {"reason": reason})
+    audit_act(session, node, principal, "record.delete", record.id, {"reason": reason})
     return _view(session, record)
 
 
@@ -387,7 +387,7 @@ def search(
             stmt.order_by(Record.updated_at.desc(), Record.id).limit(limit).offset(offset)
         )
     )
-    _audit(
+    audit_act(
         session,
         node,
         principal,
@@ -444,7 +444,7 @@ def review_due(
         .order_by(Record.review_date, Record.id)
     )
     rows = list(session.scalars(stmt))
-    _audit(
+    audit_act(
         session,
         node,
         principal,
@@ -491,7 +491,7 @@ def renew(
         tombstone=False,
         reason=f"renovación: {reason}",
     )
-    _audit(
+    audit_act(
         session, node, principal, "record.renew", record.id, {"review_date": settled["review_date"]}
     )
     return _view(session, record)
@@ -532,7 +532,7 @@ def enforce_retention(
         )
         _replace_keys(session, record.id, [])
         removed.append(record.id)
-    _audit(
+    audit_act(
         session,
         node,
         principal,

@@ -1,0 +1,61 @@
+"""``create_app()``: the node's FastAPI application (OpenAPI page at ``/docs``)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel
+
+from alianza import __version__
+from alianza.audit.views import router as audit_router
+from alianza.auth.views import router as auth_router
+from alianza.node.context import Node, open_node
+from alianza.records.views import router as records_router
+from alianza.settings import Settings
+from alianza.web import errors
+from alianza.web.limits import BodyLimit
+
+
+class NodeRead(BaseModel):
+    node_id: str
+    country: str
+    agency: str
+    public_key: str
+    version: str
+
+
+def create_app(settings: Settings | None = None, *, node: Node | None = None) -> FastAPI:
+    """The API of one node (opened from ``settings`` unless given)."""
+    node = node or open_node(settings or Settings())
+    app = FastAPI(
+        title=f"alianza · nodo {node.agency} ({node.country})",
+        version=__version__,
+        description="Registros con reglas, intercambio entre nodos y auditoría verificable.",
+    )
+    app.state.node = node
+    errors.install(app)
+    app.add_middleware(BodyLimit, limit=node.settings.max_body_bytes)
+    app.include_router(auth_router)
+    app.include_router(records_router)
+    app.include_router(audit_router)
+
+    @app.get("/api/v1/node", response_model=NodeRead, tags=["nodo"], summary="Identidad del nodo")
+    def node_info() -> NodeRead:
+        return NodeRead(
+            node_id=node.node_id,
+            country=node.country,
+            agency=node.agency,
+            public_key=node.key.public_hex,
+            version=__version__,
+        )
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def home() -> str:
+        return (
+            "<!doctype html><html lang='es'><meta charset='utf-8'><title>alianza</title>"
+            f"<h1>alianza · nodo {node.agency} ({node.country})</h1>"
+            f"<p>Identificador <code>{node.node_id}</code>. "
+            "Documentación de la API: <a href='/docs'>/docs</a>.</p></html>"
+        )
+
+    return app

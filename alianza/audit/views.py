@@ -1,0 +1,82 @@
+"""Audit API: read the log and verify it."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+from sqlalchemy import select
+
+from alianza.audit import service as audit
+from alianza.audit.models import AuditEntry
+from alianza.auth.permissions import Action, authorize
+from alianza.records.service import audit_act
+from alianza.web.deps import NodeDep, PrincipalDep, unit
+
+router = APIRouter(prefix="/api/v1/audit", tags=["auditoría"])
+
+
+class EntryRead(BaseModel):
+    seq: int
+    at: str
+    actor: str
+    action: str
+    target: str
+    detail: dict[str, Any]
+    entry_hash: str
+
+
+class VerifyRead(BaseModel):
+    ok: bool
+    entries: int
+    checkpoints: int
+    problems: list[str]
+
+
+@router.get("", response_model=list[EntryRead], summary="Entradas del registro de auditoría")
+def entries(
+    node: NodeDep,
+    principal: PrincipalDep,
+    after: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[EntryRead]:
+    authorize(principal, Action.AUDIT)
+    with unit(node) as session:
+        rows = list(
+            session.scalars(
+                select(AuditEntry)
+                .where(AuditEntry.seq > after)
+                .order_by(AuditEntry.seq)
+                .limit(limit)
+            )
+        )
+        result = [
+            EntryRead(
+                seq=r.seq,
+                at=r.at,
+                actor=r.actor,
+                action=r.action,
+                target=r.target,
+                detail=json.loads(r.detail),
+                entry_hash=r.entry_hash,
+            )
+            for r in rows
+        ]
+        audit_act(session, node, principal, "audit.read", "", {"after": after, "count": len(rows)})
+        return result
+
+
+@router.get("/verify", response_model=VerifyRead, summary="Verificar la cadena y las firmas")
+def verify(node: NodeDep, principal: PrincipalDep) -> VerifyRead:
+    authorize(principal, Action.AUDIT)
+    with unit(node) as session:
+        report = audit.verify_chain(session, public_key=node.key.public_hex, node_id=node.node_id)
+        audit_act(session, node, principal, "audit.verify", "", {"ok": report.ok})
+        return VerifyRead(
+            ok=report.ok,
+            entries=report.entries,
+            checkpoints=report.checkpoints,
+            problems=report.problems,
+        )

@@ -1,0 +1,215 @@
+"""Records API: thin handlers over ``alianza.records.service``."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import PlainTextResponse
+
+from alianza.auth.permissions import Action, authorize
+from alianza.errors import InputError
+from alianza.records import csvio, ftm
+from alianza.records import service as records
+from alianza.records.importer import import_items
+from alianza.records.rules import HandlingCode, InfoGrade, Scope, SourceGrade
+from alianza.records.schemas import (
+    ImportSummary,
+    ReasonIn,
+    RecordCreate,
+    RecordRead,
+    RecordUpdate,
+    RenewIn,
+    ReviewItem,
+    VersionRead,
+)
+from alianza.web.deps import NodeDep, PrincipalDep, unit
+
+router = APIRouter(prefix="/api/v1/records", tags=["registros"])
+
+
+class Format(StrEnum):
+    FTM = "ftm"
+    CSV = "csv"
+
+
+def _read(view: records.RecordView) -> RecordRead:
+    return RecordRead.model_validate(view.as_dict())
+
+
+@router.get("", response_model=list[RecordRead], summary="Buscar registros visibles")
+def search_records(
+    node: NodeDep,
+    principal: PrincipalDep,
+    q: Annotated[str | None, Query(max_length=200, description="nombre o identificador")] = None,
+    kind: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[RecordRead]:
+    with unit(node) as session:
+        views = records.search(
+            session, node=node, principal=principal, q=q, kind=kind, limit=limit, offset=offset
+        )
+        return [_read(v) for v in views]
+
+
+@router.post("", response_model=RecordRead, status_code=201, summary="Crear un registro")
+def create_record(body: RecordCreate, node: NodeDep, principal: PrincipalDep) -> RecordRead:
+    with unit(node) as session:
+        view = records.create_record(
+            session,
+            node=node,
+            principal=principal,
+            kind=body.kind,
+            data=body.data,
+            rules=body.rules,
+            reason=body.reason,
+        )
+        return _read(view)
+
+
+@router.get("/review-due", response_model=list[ReviewItem], summary="Registros por revisar")
+def review_due(node: NodeDep, principal: PrincipalDep) -> list[ReviewItem]:
+    with unit(node) as session:
+        rows = records.review_due(session, node=node, principal=principal)
+        return [
+            ReviewItem(id=r.id, kind=r.kind, label=r.label, review_date=r.review_date) for r in rows
+        ]
+
+
+@router.post("/import", response_model=ImportSummary, summary="Importar FtM (JSON lines) o CSV")
+async def import_records(
+    request: Request,
+    node: NodeDep,
+    principal: PrincipalDep,
+    format: Format = Format.FTM,
+    purpose: str | None = None,
+    legal_basis: str | None = None,
+    handling_code: HandlingCode | None = None,
+    source_grade: SourceGrade | None = None,
+    info_grade: InfoGrade | None = None,
+    scope: Scope | None = None,
+) -> ImportSummary:
+    raw = await request.body()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError.at("body", f"el archivo no es UTF-8 (byte {exc.start})") from None
+    lines = text.splitlines(keepends=True)
+    items = ftm.read_lines(lines) if format is Format.FTM else csvio.read_rows(lines)
+    defaults = {
+        "purpose": purpose,
+        "legal_basis": legal_basis,
+        "handling_code": handling_code.value if handling_code else None,
+        "source_grade": source_grade.value if source_grade else None,
+        "info_grade": info_grade.value if info_grade else None,
+        "scope": scope.value if scope else None,
+    }
+    with unit(node) as session:
+        result = import_items(
+            session,
+            node=node,
+            principal=principal,
+            items=items,
+            defaults=defaults,
+            source=f"api:{format.value}",
+        )
+        return ImportSummary(
+            created=result.created, updated=result.updated, unchanged=result.unchanged
+        )
+
+
+@router.get("/export", response_class=PlainTextResponse, summary="Exportar lo visible (FtM o CSV)")
+def export_records(
+    node: NodeDep, principal: PrincipalDep, format: Format = Format.FTM, kind: str | None = None
+) -> PlainTextResponse:
+    authorize(principal, Action.EXPORT)
+    with unit(node) as session:
+        views = list(records.iter_visible(session, principal=principal, kind=kind))
+        writer = ftm.write_lines if format is Format.FTM else csvio.write_rows
+        body = "".join(writer(views))
+        records.audit_act(
+            session,
+            node,
+            principal,
+            "record.export",
+            format.value,
+            {"count": len(views), "ids": [v.record.id for v in views]},
+        )
+    media = "application/x-ndjson" if format is Format.FTM else "text/csv"
+    return PlainTextResponse(body, media_type=media)
+
+
+@router.get("/{record_id}", response_model=RecordRead, summary="Leer un registro")
+def get_record(record_id: str, node: NodeDep, principal: PrincipalDep) -> RecordRead:
+    with unit(node) as session:
+        return _read(
+            records.get_record(session, node=node, principal=principal, record_id=record_id)
+        )
+
+
+@router.put("/{record_id}", response_model=RecordRead, summary="Nueva versión de un registro")
+def update_record(
+    record_id: str, body: RecordUpdate, node: NodeDep, principal: PrincipalDep
+) -> RecordRead:
+    with unit(node) as session:
+        view = records.update_record(
+            session,
+            node=node,
+            principal=principal,
+            record_id=record_id,
+            data=body.data,
+            rules=body.rules,
+            expected_version=body.expected_version,
+            reason=body.reason,
+        )
+        return _read(view)
+
+
+@router.delete("/{record_id}", response_model=RecordRead, summary="Eliminar (lápida firmada)")
+def delete_record(
+    record_id: str, body: ReasonIn, node: NodeDep, principal: PrincipalDep
+) -> RecordRead:
+    with unit(node) as session:
+        view = records.delete_record(
+            session, node=node, principal=principal, record_id=record_id, reason=body.reason
+        )
+        return _read(view)
+
+
+@router.get("/{record_id}/history", response_model=list[VersionRead], summary="Historial")
+def history(record_id: str, node: NodeDep, principal: PrincipalDep) -> list[VersionRead]:
+    with unit(node) as session:
+        rows = records.history(session, node=node, principal=principal, record_id=record_id)
+        return [
+            VersionRead(
+                version=v.version,
+                tombstone=v.tombstone,
+                redacted=v.data is None and not v.tombstone,
+                created_at=v.created_at,
+                author=v.author,
+                reason=v.reason,
+                rules=json.loads(v.rules),
+                data=json.loads(v.data) if v.data else None,
+                content_hash=v.content_hash,
+                signer=v.signer,
+                signature=v.signature,
+            )
+            for v in rows
+        ]
+
+
+@router.post("/{record_id}/renew", response_model=RecordRead, summary="Renovar tras revisión")
+def renew(record_id: str, body: RenewIn, node: NodeDep, principal: PrincipalDep) -> RecordRead:
+    with unit(node) as session:
+        view = records.renew(
+            session,
+            node=node,
+            principal=principal,
+            record_id=record_id,
+            reason=body.reason,
+            until=body.until,
+        )
+        return _read(view)
