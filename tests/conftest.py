@@ -187,6 +187,13 @@ class FreshNode:
     dir: Path
     env: dict[str, str]
     settings: Settings
+    opened: list[Node] = dataclasses.field(default_factory=list)
+
+    def init(self, *, country: str = "CL", agency: str = "PDI", **overrides: Any) -> Node:
+        """Initialise the node in-process (its engine is disposed after the test)."""
+        node = init_node(self.settings.model_copy(update=overrides), country=country, agency=agency)
+        self.opened.append(node)
+        return node
 
     def cli(
         self, *args: str, input: str | None = None, check: bool = False
@@ -206,10 +213,13 @@ class FreshNode:
 
 
 @pytest.fixture
-def fresh(tmp_path: Path, pg: PgDatabases | None) -> FreshNode:
+def fresh(tmp_path: Path, pg: PgDatabases | None) -> Iterator[FreshNode]:
     settings = _settings(tmp_path / "nodo", pg)
     env = {k: v for k, v in os.environ.items() if not k.startswith("ALIANZA_")}
     env.update({"ALIANZA_DATA_DIR": str(settings.data_dir), "COLUMNS": "200"})
     if settings.database_url:
         env["ALIANZA_DATABASE_URL"] = settings.database_url
-    return FreshNode(dir=settings.data_dir, env=env, settings=settings)
+    made = FreshNode(dir=settings.data_dir, env=env, settings=settings)
+    yield made
+    for opened in made.opened:
+        opened.engine.dispose()

@@ -136,9 +136,13 @@ class ChainReport:
 
 
 def _entries(session: Session) -> Iterator[AuditEntry]:
-    yield from session.scalars(
+    result = session.scalars(
         select(AuditEntry).order_by(AuditEntry.seq).execution_options(yield_per=5000)
     )
+    try:
+        yield from result
+    finally:
+        result.close()  # a server-side cursor on PostgreSQL: close it even on early exit
 
 
 def verify_chain(session: Session, *, public_key: str, node_id: str) -> ChainReport:
@@ -147,7 +151,8 @@ def verify_chain(session: Session, *, public_key: str, node_id: str) -> ChainRep
     prev = GENESIS
     hashes: dict[int, str] = {}
     expected_seq = 1
-    for entry in _entries(session):
+    entries = _entries(session)
+    for entry in entries:
         if entry.seq != expected_seq:
             report.problems.append(
                 f"entrada {expected_seq}: falta o fue eliminada (la siguiente es {entry.seq})"
@@ -179,6 +184,7 @@ def verify_chain(session: Session, *, public_key: str, node_id: str) -> ChainRep
         prev = entry.entry_hash
         expected_seq += 1
         report.entries += 1
+    entries.close()
     last_seq = expected_seq - 1
     for cp in session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.seq)):
         report.checkpoints += 1

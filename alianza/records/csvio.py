@@ -2,7 +2,7 @@
 
 Columns are ``id``, ``kind``, the data fields of every kind (a row fills only its own
 kind's), and the rule columns. Lists use ``;``: ``aliases`` as ``A;B``, ``documents`` as
-``RUT_CL:12345678-5;PASSPORT:AB123456``, ``scope_countries`` as ``EC;PE``.
+``RUT_CL:12345678-5;PASSPORT:AB123456:VE``, ``scope_countries`` as ``EC;PE``.
 """
 
 from __future__ import annotations
@@ -27,10 +27,13 @@ _LISTS = {"aliases", "scope_countries"}
 def _documents_in(text: str, where: str) -> list[dict[str, str]]:
     docs = []
     for part in filter(None, (p.strip() for p in text.split(";"))):
-        kind, sep, number = part.partition(":")
-        if not sep:
-            raise InputError.at(f"{where}: documents", f"'{part}' debe ser TIPO:NÚMERO")
-        docs.append({"type": kind.strip(), "number": number.strip()})
+        pieces = [p.strip() for p in part.split(":")]
+        if len(pieces) not in (2, 3):
+            raise InputError.at(f"{where}: documents", f"'{part}' debe ser TIPO:NÚMERO[:PAÍS]")
+        doc = {"type": pieces[0], "number": pieces[1]}
+        if len(pieces) == 3 and pieces[2]:
+            doc["country"] = pieces[2]
+        docs.append(doc)
     return docs
 
 
@@ -93,7 +96,10 @@ def write_rows(views: Iterable[RecordView]) -> Iterator[str]:
         row: dict[str, Any] = {"id": shown["id"], "kind": shown["kind"]}
         for name, value in shown["data"].items():
             if name == "documents":
-                row[name] = ";".join(f"{d['type']}:{d['number']}" for d in value)
+                row[name] = ";".join(
+                    ":".join([d["type"], d["number"], *([d["country"]] if "country" in d else [])])
+                    for d in value
+                )
             elif isinstance(value, list):
                 row[name] = ";".join(value)
             else:

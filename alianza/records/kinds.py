@@ -12,6 +12,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
+from normality import ascii_text
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from alianza.errors import FieldProblem, InputError, NeutralityError
@@ -65,7 +66,9 @@ NEUTRALITY_FIELDS = frozenset(
 
 
 def _norm_key(key: str) -> str:
-    return key.strip().lower().replace("-", "_").replace(" ", "_").replace("ó", "o")
+    # ASCII-fold first so that "política", "origen_étnico" or "RELIGIÓN" are caught too.
+    folded = ascii_text(key) or ""
+    return folded.strip().lower().replace("-", "_").replace(" ", "_")
 
 
 def check_neutrality(data: Any, *, prefix: str = "data") -> None:
@@ -90,6 +93,12 @@ class _Data(BaseModel):
 
 def _country(value: str | None) -> str | None:
     return normalize_country(value) if value else None
+
+
+def _required_country(value: str) -> str:
+    if not value:
+        raise ValueError("falta el país (ISO 3166 alfa-2)")
+    return normalize_country(value)
 
 
 class PersonCategory(StrEnum):
@@ -142,7 +151,7 @@ class DocumentData(_Data):
     holder_name: str | None = Field(default=None, max_length=200)
     notes: str | None = Field(default=None, max_length=2000)
 
-    _ic = field_validator("issuing_country")(classmethod(lambda cls, v: _country(v)))
+    _ic = field_validator("issuing_country")(classmethod(lambda cls, v: _required_country(v)))
 
 
 class VehicleData(_Data):
@@ -154,7 +163,7 @@ class VehicleData(_Data):
     status: str = Field(default="watch", pattern="^(stolen|wanted|watch)$")
     notes: str | None = Field(default=None, max_length=2000)
 
-    _c = field_validator("country")(classmethod(lambda cls, v: _country(v)))
+    _c = field_validator("country")(classmethod(lambda cls, v: _required_country(v)))
 
 
 class VesselData(_Data):
@@ -196,7 +205,7 @@ class SeizureData(_Data):
     vessel_imo: str | None = None
     notes: str | None = Field(default=None, max_length=2000)
 
-    _c = field_validator("country")(classmethod(lambda cls, v: _country(v)))
+    _c = field_validator("country")(classmethod(lambda cls, v: _required_country(v)))
 
     @model_validator(mode="after")
     def _ids(self) -> SeizureData:

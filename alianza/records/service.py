@@ -195,13 +195,6 @@ def _kind(kind: str) -> RecordKind:
         ) from None
 
 
-def _load(session: Session, record_id: str) -> Record:
-    record = session.get(Record, record_id)
-    if record is None:
-        raise NotFound(f"No existe el registro {record_id}.")
-    return record
-
-
 def _view(session: Session, record: Record) -> RecordView:
     version = session.scalar(
         select(RecordVersion).where(
@@ -258,7 +251,7 @@ def update_record(
     reason: str = "",
 ) -> RecordView:
     """A new version with new data and rules; the old version stays readable in history."""
-    record = _load(session, record_id)
+    record = _readable(session, principal, record_id)
     authorize(principal, Action.WRITE, record=record)
     if record.deleted:
         raise Conflict(f"El registro {record_id} fue eliminado; no admite cambios.")
@@ -329,7 +322,7 @@ def delete_record(
     session: Session, *, node: Node, principal: Principal, record_id: str, reason: str
 ) -> RecordView:
     """Tombstone a record: a new, signed, empty version; history is kept."""
-    record = _load(session, record_id)
+    record = _readable(session, principal, record_id)
     authorize(principal, Action.WRITE, record=record)
     if not reason.strip():
         raise InputError.at("reason", "indique el motivo de la eliminación")
@@ -465,7 +458,7 @@ def renew(
     until: date | None = None,
 ) -> RecordView:
     """A person keeps a record for another period: a new version with a new review date."""
-    record = _load(session, record_id)
+    record = _readable(session, principal, record_id)
     authorize(principal, Action.REVIEW, record=record)
     if record.deleted:
         raise Conflict(f"El registro {record_id} fue eliminado; no puede renovarse.")

@@ -1,0 +1,285 @@
+"""``validate_data``: the single gate every record's data passes, for each of the seven kinds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from alianza.errors import InputError, NeutralityError
+from alianza.records.kinds import validate_data
+from alianza.records.rules import RecordKind
+
+# One valid record of each kind, as a user might type it, and its canonical form.
+VALID: dict[RecordKind, tuple[dict[str, Any], dict[str, Any]]] = {
+    RecordKind.PERSON: (
+        {
+            "category": "suspect",
+            "given_names": "  María José ",
+            "surname_1": "de la Cruz",
+            "surname_2": "Peña",
+            "birth_date": "1987-03-14",
+            "sex": "F",
+            "nationality": "ec",
+            "documents": [
+                {"type": "CI_EC", "number": "171003406-5", "country": "ec"},
+                {"type": "RUT_CL", "number": "12.345.678-5"},
+            ],
+            "aliases": ["La Flaca"],
+        },
+        {
+            "category": "suspect",
+            "given_names": "María José",
+            "surname_1": "de la Cruz",
+            "surname_2": "Peña",
+            "birth_date": "1987-03-14",
+            "sex": "F",
+            "nationality": "EC",
+            "documents": [
+                {"type": "CI_EC", "number": "1710034065", "country": "EC"},
+                {"type": "RUT_CL", "number": "12345678-5"},
+            ],
+            "aliases": ["La Flaca"],
+        },
+    ),
+    RecordKind.DOCUMENT: (
+        {
+            "status": "stolen",
+            "document_type": "CI_VE",
+            "number": "v-12.345.678",
+            "issuing_country": "ve",
+            "holder_name": "Yoselin Colmenares Muñoz",
+        },
+        {
+            "status": "stolen",
+            "document_type": "CI_VE",
+            "number": "V12345678",
+            "issuing_country": "VE",
+            "holder_name": "Yoselin Colmenares Muñoz",
+        },
+    ),
+    RecordKind.VEHICLE: (
+        {"plate": "bc-df-12", "country": "cl", "make": "Toyota", "model": "Hilux"},
+        {"plate": "BCDF12", "country": "CL", "make": "Toyota", "model": "Hilux", "status": "watch"},
+    ),
+    RecordKind.VESSEL: (
+        {"name": "Virgen del Cisne II", "imo": "IMO 9074729", "mmsi": "735 000 001", "flag": "ec"},
+        {"name": "Virgen del Cisne II", "imo": "9074729", "mmsi": "735000001", "flag": "EC"},
+    ),
+    RecordKind.CONTAINER: (
+        {"number": "csqu 305438 3", "status": "suspect", "last_port": "Guayaquil"},
+        {"number": "CSQU3054383", "status": "suspect", "last_port": "Guayaquil"},
+    ),
+    RecordKind.ORGANISATION: (
+        {"name": "Los Choneros", "country": "ec", "aliases": ["Choneros"]},
+        {"name": "Los Choneros", "country": "EC", "aliases": ["Choneros"]},
+    ),
+    RecordKind.SEIZURE: (
+        {
+            "reference": "EC-GYE-2024-000123",
+            "date": "2024-05-02",
+            "country": "ec",
+            "place": "Puerto de Guayaquil",
+            "substance": "cocaína",
+            "quantity_kg": "1250.5",
+            "container": "CSQU 305438 3",
+            "vessel_imo": "IMO 9074729",
+        },
+        {
+            "reference": "EC-GYE-2024-000123",
+            "date": "2024-05-02",
+            "country": "EC",
+            "place": "Puerto de Guayaquil",
+            "substance": "cocaína",
+            "quantity_kg": 1250.5,
+            "container": "CSQU3054383",
+            "vessel_imo": "9074729",
+        },
+    ),
+}
+
+# A field each kind requires.
+REQUIRED = {
+    RecordKind.PERSON: "category",
+    RecordKind.DOCUMENT: "issuing_country",
+    RecordKind.VEHICLE: "plate",
+    RecordKind.VESSEL: "name",
+    RecordKind.CONTAINER: "number",
+    RecordKind.ORGANISATION: "name",
+    RecordKind.SEIZURE: "quantity_kg",
+}
+
+# A field of each kind with a closed set of values: a wrong value, words of the answer.
+CLOSED = {
+    RecordKind.PERSON: ("sex", "Q", ["'M'", "'F'", "'X'"]),
+    RecordKind.DOCUMENT: ("status", "robado", ["'stolen'", "'lost'", "'forged'"]),
+    RecordKind.VEHICLE: ("status", "gone", ["stolen|wanted|watch"]),
+    RecordKind.VESSEL: ("flag", "XX", ["país desconocido 'XX'"]),
+    RecordKind.CONTAINER: ("status", "open", ["watch|suspect|seized|cleared"]),
+    RecordKind.ORGANISATION: ("country", "Ecuador", ["país desconocido 'Ecuador'"]),
+    RecordKind.SEIZURE: ("country", "XX", ["país desconocido 'XX'"]),
+}
+
+
+def _data(kind: RecordKind, **changes: Any) -> dict[str, Any]:
+    data = dict(VALID[kind][0])
+    data.update(changes)
+    return data
+
+
+def _refused(kind: RecordKind | str, data: Any) -> InputError:
+    with pytest.raises(InputError) as info:
+        validate_data(kind, data)
+    return info.value
+
+
+@pytest.mark.parametrize("kind", list(RecordKind))
+def test_valid_data_is_normalised(kind: RecordKind) -> None:
+    raw, canonical = VALID[kind]
+    assert validate_data(kind, raw) == canonical
+    assert validate_data(kind.value, canonical) == canonical  # idempotent
+
+
+@pytest.mark.parametrize("kind", list(RecordKind))
+def test_unknown_field_is_refused_by_name(kind: RecordKind) -> None:
+    err = _refused(kind, _data(kind, apodo_secreto="x"))
+    assert type(err) is InputError
+    assert err.problems[0].field == "data.apodo_secreto"
+    assert err.problems[0].message == "campo desconocido"
+
+
+@pytest.mark.parametrize("kind", list(RecordKind))
+def test_value_outside_allowed_set_is_refused(kind: RecordKind) -> None:
+    field, value, allowed = CLOSED[kind]
+    err = _refused(kind, _data(kind, **{field: value}))
+    assert err.problems[0].field == f"data.{field}"
+    assert f"'{value}'" in err.problems[0].message
+    for word in allowed:
+        assert word in err.problems[0].message
+    assert err.message.startswith(f"data.{field}: ")
+
+
+def test_unknown_category_lists_every_category() -> None:
+    err = _refused(RecordKind.PERSON, _data(RecordKind.PERSON, category="boss"))
+    assert err.problems[0].field == "data.category"
+    assert err.problems[0].message.startswith("valor desconocido 'boss'; se admite: ")
+    for value in ("wanted", "missing", "suspect", "watch"):
+        assert f"'{value}'" in err.problems[0].message
+
+
+def test_unknown_document_type_inside_person_names_the_nested_field() -> None:
+    docs = [{"type": "DNI", "number": "12345678"}]
+    err = _refused(RecordKind.PERSON, _data(RecordKind.PERSON, documents=docs))
+    assert err.problems[0].field == "data.documents.0.type"
+    assert "'RUT_CL'" in err.problems[0].message
+
+
+@pytest.mark.parametrize("kind", list(RecordKind))
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [
+        ({"religion": "católica"}, "data.religion"),
+        ({"etnia": "mestiza"}, "data.etnia"),
+        ({"Afiliación-Sindical": "sí"}, "data.Afiliación-Sindical"),
+        ({"notes": {"political": "izquierda"}}, "data.notes.political"),
+        ({"aliases": [{"Religión": "x"}]}, "data.aliases.0.Religión"),
+    ],
+)
+def test_neutrality_fields_are_refused(kind: RecordKind, extra: dict[str, Any], field: str) -> None:
+    err = _refused(kind, _data(kind, **extra))
+    assert isinstance(err, NeutralityError)
+    assert err.problems[0].field == field
+    assert err.problems[0].message == "prohibido por neutralidad"
+
+
+def test_neutrality_is_checked_inside_documents() -> None:
+    docs = [{"type": "PASSPORT", "number": "AB123456", "raza": "x"}]
+    err = _refused(RecordKind.PERSON, _data(RecordKind.PERSON, documents=docs))
+    assert isinstance(err, NeutralityError)
+    assert err.problems[0].field == "data.documents.0.raza"
+
+
+@pytest.mark.parametrize("kind", list(RecordKind))
+def test_missing_required_field_is_named(kind: RecordKind) -> None:
+    data = _data(kind)
+    del data[REQUIRED[kind]]
+    err = _refused(kind, data)
+    assert err.problems[0].field == f"data.{REQUIRED[kind]}"
+    assert err.problems[0].message == "falta este campo obligatorio"
+
+
+@pytest.mark.parametrize(
+    ("kind", "changes", "field", "words"),
+    [
+        (RecordKind.PERSON, {"birth_date": "1987-02-30"}, "data.birth_date", "AAAA-MM-DD"),
+        (RecordKind.PERSON, {"given_names": "   "}, "data.given_names", "vacío"),
+        (
+            RecordKind.PERSON,
+            {"documents": [{"type": "RUT_CL", "number": "12.345.678-4"}]},
+            "data.documents.0.number",
+            "dígito verificador incorrecto",
+        ),
+        (
+            RecordKind.DOCUMENT,
+            {"number": "1710034066", "document_type": "CI_EC"},
+            "data.number",
+            "dígito verificador incorrecto",
+        ),
+        (RecordKind.VEHICLE, {"plate": "A"}, "data.plate", "patente/placa inválida"),
+        (RecordKind.VESSEL, {"imo": "9074728"}, "data.imo", "dígito verificador incorrecto"),
+        (RecordKind.VESSEL, {"mmsi": "835000001"}, "data.mmsi", "MID de 2 a 7"),
+        (RecordKind.CONTAINER, {"number": "CSQU3054384"}, "data.number", "dígito verificador"),
+        (RecordKind.SEIZURE, {"container": "CSQU3054384"}, "data.container", "ISO 6346"),
+        (RecordKind.SEIZURE, {"vessel_imo": "9074728"}, "data.vessel_imo", "IMO"),
+        (RecordKind.SEIZURE, {"quantity_kg": -1}, "data.quantity_kg", "pequeño"),
+        (RecordKind.SEIZURE, {"quantity_kg": "mucho"}, "data.quantity_kg", "número"),
+    ],
+)
+def test_bad_values_are_refused_by_field(
+    kind: RecordKind, changes: dict[str, Any], field: str, words: str
+) -> None:
+    err = _refused(kind, _data(kind, **changes))
+    assert err.problems[0].field == field
+    assert words in err.problems[0].message
+    assert err.message.startswith(f"{field}: ")
+
+
+def test_vessel_needs_imo_or_mmsi() -> None:
+    err = _refused(RecordKind.VESSEL, {"name": "Don Lucho"})
+    assert err.problems[0].field == "data.imo"
+    assert err.problems[0].message == "un buque necesita número IMO o MMSI"
+    assert validate_data(RecordKind.VESSEL, {"name": "Don Lucho", "mmsi": "725123456"}) == {
+        "name": "Don Lucho",
+        "mmsi": "725123456",
+    }
+
+
+def test_unknown_kind_and_non_object_data_are_refused() -> None:
+    err = _refused("barco", {})
+    assert err.problems[0].field == "kind"
+    assert "person" in err.problems[0].message
+    err = _refused(RecordKind.PERSON, ["no", "es", "objeto"])
+    assert err.problems[0].field == "data"
+
+
+# --- bugs found by the generator's tests (each failed before its fix) ---------------------
+
+
+@pytest.mark.parametrize("key", ["política", "origen_étnico", "opinión_política"])
+def test_accented_neutrality_keys_are_neutrality_errors(key: str) -> None:
+    """Keys with í/é escaped the neutrality check (only "ó" was folded)."""
+    err = _refused(RecordKind.PERSON, _data(RecordKind.PERSON, **{key: "x"}))
+    assert isinstance(err, NeutralityError)
+
+
+@pytest.mark.parametrize(
+    ("kind", "field"),
+    [
+        (RecordKind.VEHICLE, "country"),
+        (RecordKind.DOCUMENT, "issuing_country"),
+        (RecordKind.SEIZURE, "country"),
+    ],
+)
+def test_required_country_cannot_be_empty(kind: RecordKind, field: str) -> None:
+    err = _refused(kind, _data(kind, **{field: ""}))
+    assert err.problems[0].field == f"data.{field}"
