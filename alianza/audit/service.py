@@ -9,7 +9,7 @@ either a hash, the sequence or a signed checkpoint, and ``verify_chain`` names w
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -135,7 +135,7 @@ class ChainReport:
         return not self.problems
 
 
-def _entries(session: Session) -> Iterator[AuditEntry]:
+def _entries(session: Session) -> Generator[AuditEntry, None, None]:
     result = session.scalars(
         select(AuditEntry).order_by(AuditEntry.seq).execution_options(yield_per=5000)
     )

@@ -15,6 +15,7 @@ from typing import Protocol
 from sqlalchemy import ColumnElement, and_, false, or_
 
 from alianza.errors import PermissionDenied
+from alianza.records.models import Record
 from alianza.records.rules import RecordKind, Scope
 
 
@@ -103,16 +104,6 @@ class RecordLike(Protocol):
     def scope_countries(self) -> str: ...
 
 
-class RecordColumns(Protocol):
-    """The columns ``visible_clause`` filters on (the ``Record`` table)."""
-
-    kind: ColumnElement[str]
-    owner_country: ColumnElement[str]
-    owner_agency: ColumnElement[str]
-    scope: ColumnElement[str]
-    scope_countries: ColumnElement[str]
-
-
 def _in_scope(principal: Principal, record: RecordLike) -> bool:
     own_country = record.owner_country == principal.country
     if own_country and record.owner_agency == principal.agency:
@@ -154,7 +145,7 @@ def authorize(
         raise PermissionDenied("El registro no está dentro de su alcance.")
 
 
-def visible_clause(principal: Principal, table: RecordColumns) -> ColumnElement[bool]:
+def visible_clause(principal: Principal, table: type[Record]) -> ColumnElement[bool]:
     """SQL form of ``authorize(principal, READ, record=...)`` over ``table``'s rows."""
     kinds = sorted(k.value for k in ROLE_KINDS[principal.role])
     if Action.READ not in ROLE_ACTIONS[principal.role] or not kinds:

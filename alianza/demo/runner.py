@@ -9,7 +9,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from alianza.auth import service as auth
@@ -70,6 +77,10 @@ def _populate(node: Node, *, n: int, console: Console) -> None:
                 )
                 for i, g in enumerate(generate_records(n=count, seed=seed, country="CL"))
             )
+
+            def advance(k: int, t: TaskID = task) -> None:
+                progress.advance(t, k)
+
             with transaction(node.sessions) as session:
                 import_items(
                     session,
@@ -77,7 +88,7 @@ def _populate(node: Node, *, n: int, console: Console) -> None:
                     principal=principal,
                     items=items,
                     source="demo",
-                    progress=lambda k, t=task: progress.advance(t, k),
+                    progress=advance,
                 )
 
 

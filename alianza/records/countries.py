@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from followthemoney.types import registry
 
-
 # FtM's country list also holds pseudo-codes that are not ISO 3166-1 countries.
 _NOT_COUNTRIES = frozenset({"zz", "eu", "un", "xx"})
 

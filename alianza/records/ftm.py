@@ -200,9 +200,8 @@ def from_entity(entity: Any, *, where: str) -> ImportItem:
     block = entity.get("alianza") or {}
     if not isinstance(block, dict):
         raise InputError.at(f"{where}: alianza", "se esperaba un objeto")
-    kind_text = block.get("kind") or (
-        _SCHEMA_KIND.get(proxy.schema.name).value if proxy.schema.name in _SCHEMA_KIND else None
-    )
+    by_schema = _SCHEMA_KIND.get(proxy.schema.name)
+    kind_text = block.get("kind") or (by_schema.value if by_schema else None)
     if kind_text not in KIND_VALUES:
         raise InputError.at(f"{where}: schema", f"esquema FtM no admitido '{proxy.schema.name}'")
     kind = RecordKind(kind_text)

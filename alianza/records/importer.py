@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from alianza.auth.permissions import Action, Principal, authorize
@@ -240,11 +240,11 @@ def _flush(
         )
         keys.extend({"record_id": rid, "key": k} for k in sorted(record_keys(kind, clean)))
     if new_records:
-        session.execute(Record.__table__.insert(), new_records)
+        session.execute(insert(Record), new_records)
     if changed_ids:
         session.flush()
         session.execute(delete(RecordKey).where(RecordKey.record_id.in_(changed_ids)))
     if versions:
-        session.execute(RecordVersion.__table__.insert(), versions)
+        session.execute(insert(RecordVersion), versions)
     if keys:
-        session.execute(RecordKey.__table__.insert(), keys)
+        session.execute(insert(RecordKey), keys)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from alianza.audit import service as audit
@@ -130,7 +130,7 @@ def _replace_keys(session: Session, record_id: str, keys: Iterable[str]) -> None
     session.execute(delete(RecordKey).where(RecordKey.record_id == record_id))
     rows = [{"record_id": record_id, "key": k} for k in sorted(keys)]
     if rows:
-        session.execute(RecordKey.__table__.insert(), rows)
+        session.execute(insert(RecordKey), rows)
 
 
 def create_record(
@@ -179,7 +179,7 @@ def create_record(
         reason=reason,
         at=now,
     )
-    session.execute(RecordVersion.__table__.insert(), [row])
+    session.execute(insert(RecordVersion), [row])
     _replace_keys(session, record.id, record_keys(the_kind, clean))
     audit_act(session, node, principal, "record.create", record.id, {"kind": the_kind.value})
     return _view(session, record)
@@ -305,7 +305,7 @@ def _new_version(
         reason=reason,
         at=now,
     )
-    session.execute(RecordVersion.__table__.insert(), [row])
+    session.execute(insert(RecordVersion), [row])
     record.version = version
     record.deleted = tombstone
     record.handling_code = rules["handling_code"]
