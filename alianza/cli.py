@@ -12,7 +12,6 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -25,7 +24,6 @@ from alianza.db import transaction
 from alianza.errors import AlianzaError, InputError, IntegrityFailure
 from alianza.node.context import Node, open_node
 from alianza.node.service import init_node
-from alianza.records import csvio, ftm
 from alianza.records import service as records
 from alianza.records.importer import import_items
 from alianza.records.versions import verify_versions
@@ -236,6 +234,8 @@ def records_import(
     data_dir: DirOpt = None,
 ) -> None:
     """Importa registros; si una línea falla, no se guarda ninguno."""
+    from alianza.records import csvio, ftm
+
     node = _open(data_dir)
     principal = _acting(node, user)
     kind = format or ("csv" if source.lower().endswith(".csv") else "ftm")
@@ -296,6 +296,7 @@ def records_export(
 ) -> None:
     """Exporta los registros que el usuario puede ver (queda auditado)."""
     from alianza.auth.permissions import Action, authorize
+    from alianza.records import csvio, ftm
 
     node = _open(data_dir)
     principal = _acting(node, user)
@@ -449,12 +450,17 @@ def main() -> None:
     except AlianzaError as exc:
         err_console.print(f"[red]error[/]: {exc.message}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
+    except typer.Abort:
         err_console.print("interrumpido")
         sys.exit(130)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(2 if exc.exit_code in (1, 2) else exc.exit_code)
+    except typer.TyperException as exc:  # usage errors of the (vendored) click parser
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            err_console.print(f"error: {exc}")
+        code = getattr(exc, "exit_code", 2)
+        sys.exit(2 if code in (1, 2) else code)
     except KeyboardInterrupt:
         err_console.print("interrumpido")
         sys.exit(130)

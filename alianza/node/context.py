@@ -29,7 +29,17 @@ class Node:
 
 def open_node(settings: Settings, *, engine: Engine | None = None) -> Node:
     """Open an initialised node; refuse if its key does not match its identity."""
+    owned = engine is None
     engine = engine or open_engine(settings)
+    try:
+        return _open(settings, engine)
+    except BaseException:
+        if owned:
+            engine.dispose()
+        raise
+
+
+def _open(settings: Settings, engine: Engine) -> Node:
     sessions = make_sessionmaker(engine)
     with sessions() as session:
         identity = session.scalars(select(NodeIdentity)).first()
