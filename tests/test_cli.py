@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-from alianza.demo.generator import generate_records
 from tests.conftest import FreshNode
 
 PURPOSE = ["--purpose", "investigación de tráfico", "--legal-basis", "Ley 20.000"]

@@ -27,10 +27,10 @@ def test_init_refuses_to_overwrite(fresh: FreshNode) -> None:
         fresh.init()
 
 
-@pytest.mark.parametrize(("country", "agency", "field"), [("Chile", "PDI", "country"),
-                                                          ("CL", "  ", "agency")])
-def test_init_validates_its_input(fresh: FreshNode, country: str, agency: str,
-                                  field: str) -> None:
+@pytest.mark.parametrize(
+    ("country", "agency", "field"), [("Chile", "PDI", "country"), ("CL", "  ", "agency")]
+)
+def test_init_validates_its_input(fresh: FreshNode, country: str, agency: str, field: str) -> None:
     with pytest.raises(InputError) as err:
         fresh.init(country=country, agency=agency)
     assert err.value.problems[0].field == field
