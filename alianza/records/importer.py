@@ -64,14 +64,57 @@ def _prefixed(exc: InputError, where: str) -> InputError:
     )
 
 
-def record_id_for(source_id: str | None, *, country: str, agency: str) -> str:
-    """Our id for an imported item: its own UUID, or one derived from its source id."""
+# (source id, kind, validated data, settled rules, where) of one item awaiting its batch
+_Pending = tuple[str | None, RecordKind, dict[str, Any], dict[str, Any], str]
+
+
+def derived_id(source_id: str | None, *, principal: Principal, kind: RecordKind) -> str:
+    """A record id of the principal's own namespace for a source id (random if none).
+
+    Namespacing by owner and kind means a source id can never address somebody else's
+    record, nor a record of another kind: an import cannot probe what it may not see.
+    """
     if not source_id:
         return str(uuid.uuid4())
+    name = f"{principal.country}/{principal.agency}/{kind.value}/{source_id}"
+    return str(uuid.uuid5(_NAMESPACE, name))
+
+
+def _as_uuid(value: str | None) -> str | None:
     try:
-        return str(uuid.UUID(source_id))
+        return str(uuid.UUID(value)) if value else None
     except ValueError:
-        return str(uuid.uuid5(_NAMESPACE, f"{country}/{agency}/{source_id}"))
+        return None
+
+
+def _resolve_ids(session: Session, *, principal: Principal, batch: list[_Pending]) -> list[str]:
+    """Our record id for each pending item.
+
+    A source id that is the UUID of a record the principal's agency owns, of the same kind,
+    addresses that record (re-importing an export updates in place); any other source id,
+    a UUID of somebody else's record included, is mapped into the principal's namespace.
+    """
+    direct = {u for u in (_as_uuid(p[0]) for p in batch) if u}
+    own: set[str] = set()
+    if direct:
+        own = {
+            f"{r_id}/{r_kind}"
+            for r_id, r_kind in session.execute(
+                select(Record.id, Record.kind).where(
+                    Record.id.in_(sorted(direct)),
+                    Record.owner_country == principal.country,
+                    Record.owner_agency == principal.agency,
+                )
+            )
+        }
+    ids = []
+    for source_id, kind, *_ in batch:
+        as_uuid = _as_uuid(source_id)
+        if as_uuid and f"{as_uuid}/{kind.value}" in own:
+            ids.append(as_uuid)
+        else:
+            ids.append(derived_id(source_id, principal=principal, kind=kind))
+    return ids
 
 
 class _RulesCache:
@@ -111,7 +154,7 @@ def import_items(
     authorize(principal, Action.WRITE)
     cache = _RulesCache(node, defaults or {})
     result = ImportResult()
-    batch: list[tuple[str, RecordKind, dict[str, Any], dict[str, Any], str]] = []
+    batch: list[_Pending] = []
     size = node.settings.import_batch
     for item in items:
         try:
@@ -125,8 +168,7 @@ def import_items(
             raise _prefixed(exc, item.where) from None
         except PermissionDenied as exc:
             raise PermissionDenied(f"{item.where}: {exc.message}") from None
-        rid = record_id_for(item.source_id, country=principal.country, agency=principal.agency)
-        batch.append((rid, kind, clean, rules, item.where))
+        batch.append((item.source_id, kind, clean, rules, item.where))
         if len(batch) >= size:
             _flush(session, node=node, principal=principal, batch=batch, result=result)
             if progress:
@@ -152,17 +194,16 @@ def _flush(
     *,
     node: Node,
     principal: Principal,
-    batch: list[tuple[str, RecordKind, dict[str, Any], dict[str, Any], str]],
+    batch: list[_Pending],
     result: ImportResult,
 ) -> None:
+    ids = _resolve_ids(session, principal=principal, batch=batch)
     seen: set[str] = set()
-    for rid, _, _, _, where in batch:
+    for rid, (source_id, *_, where) in zip(ids, batch, strict=True):
         if rid in seen:
-            raise InputError.at(where, f"identificador repetido en el archivo ({rid})")
+            raise InputError.at(where, f"identificador repetido en el archivo ({source_id})")
         seen.add(rid)
-    existing = {
-        r.id: r for r in session.scalars(select(Record).where(Record.id.in_([b[0] for b in batch])))
-    }
+    existing = {r.id: r for r in session.scalars(select(Record).where(Record.id.in_(ids)))}
     current: dict[str, RecordVersion] = {}
     if existing:
         for v in session.scalars(
@@ -176,16 +217,11 @@ def _flush(
     versions: list[dict[str, Any]] = []
     keys: list[dict[str, str]] = []
     changed_ids: list[str] = []
-    for rid, kind, clean, rules, where in batch:
+    for rid, (_, kind, clean, rules, _where) in zip(ids, batch, strict=True):
         version = 1
         old = existing.get(rid)
         if old is not None:
-            if (old.owner_country, old.owner_agency) != (principal.country, principal.agency):
-                raise PermissionDenied(f"{where}: el registro {rid} pertenece a {old.owner_agency}")
-            if old.kind != kind.value:
-                raise InputError.at(
-                    where, f"el registro {rid} ya existe con otro tipo ({old.kind})"
-                )
+            # _resolve_ids guarantees the principal's agency owns it and the kind matches.
             cur = current[rid]
             if (
                 not old.deleted
