@@ -9,6 +9,8 @@ from pydantic import BaseModel
 from alianza import __version__
 from alianza.audit.views import router as audit_router
 from alianza.auth.views import router as auth_router
+from alianza.exchange.hits import RateLimiter
+from alianza.exchange.views import router as exchange_router
 from alianza.node.context import Node, open_node
 from alianza.records.views import router as records_router
 from alianza.settings import Settings
@@ -33,11 +35,15 @@ def create_app(settings: Settings | None = None, *, node: Node | None = None) ->
         description="Registros con reglas, intercambio entre nodos y auditoría verificable.",
     )
     app.state.node = node
+    app.state.limiter = RateLimiter(
+        rate=node.settings.peer_query_rate, burst=node.settings.peer_query_burst
+    )
     errors.install(app)
     app.add_middleware(BodyLimit, limit=node.settings.max_body_bytes)
     app.include_router(auth_router)
     app.include_router(records_router)
     app.include_router(audit_router)
+    app.include_router(exchange_router)
 
     @app.get("/api/v1/node", response_model=NodeRead, tags=["nodo"], summary="Identidad del nodo")
     def node_info() -> NodeRead:

@@ -11,7 +11,9 @@
     ├── NotFound                      404 / exit 5
     ├── Conflict                      409 / exit 6   stale version, duplicate name
     ├── NodeNotInitialised            409 / exit 7   ``alianza node init`` first
-    └── IntegrityFailure              500 / exit 8   signature or audit chain broken
+    ├── IntegrityFailure              500 / exit 8   signature or audit chain broken
+    ├── PeerError                     502 / exit 9   a partner node is down or answers garbage
+    └── RateLimited                   429 / exit 10  too many queries from one peer
 
 Messages are in Spanish (the console's first language) and say what to do next.
 """
@@ -108,3 +110,15 @@ class IntegrityFailure(AlianzaError):
     http_status = 500
     exit_code = 8
     title = "Integridad comprometida"
+
+
+class PeerError(AlianzaError):
+    http_status = 502
+    exit_code = 9
+    title = "Nodo asociado no disponible"
+
+
+class RateLimited(AlianzaError):
+    http_status = 429
+    exit_code = 10
+    title = "Demasiadas consultas"

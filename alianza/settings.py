@@ -36,6 +36,13 @@ class Settings(BaseSettings):
     checkpoint_every: int = 100
     # Records per database batch during imports.
     import_batch: int = 2000
+    # Hit/no-hit queries a single peer may make per second, and at once (burst).
+    peer_query_rate: float = 50.0
+    peer_query_burst: int = 100
+    # Record versions per sync page (each page is applied and committed on its own).
+    sync_page: int = 1000
+    # Seconds to wait for a peer's answer before giving up on it.
+    peer_timeout: float = 30.0
     # Console language: "es" (default) or "en".
     language: str = "es"
 

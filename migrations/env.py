@@ -7,6 +7,7 @@ from sqlalchemy import create_engine, pool
 
 import alianza.audit.models
 import alianza.auth.models
+import alianza.exchange.models
 import alianza.node.models
 import alianza.records.models  # noqa: F401  (register every table on the metadata)
 from alianza.db import Base

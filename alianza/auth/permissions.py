@@ -35,6 +35,9 @@ class Action(StrEnum):
     REVIEW = "review"  # list records due for review, renew them, enforce retention
     MANAGE_USERS = "manage_users"
     AUDIT = "audit"  # read and verify the audit log
+    QUERY_PEERS = "query_peers"  # hit/no-hit at partners, release and consent requests
+    RELEASE = "release"  # decide partners' release and consent requests on our records
+    FEDERATE = "federate"  # register peers, run sync
 
 
 ALL_KINDS = frozenset(RecordKind)
@@ -55,14 +58,23 @@ ROLE_KINDS: dict[Role, frozenset[RecordKind]] = {
 }
 
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
-    Role.ANALYST: frozenset({Action.READ, Action.WRITE, Action.EXPORT}),
+    Role.ANALYST: frozenset({Action.READ, Action.WRITE, Action.EXPORT, Action.QUERY_PEERS}),
     Role.SUPERVISOR: frozenset(
-        {Action.READ, Action.WRITE, Action.EXPORT, Action.REVIEW, Action.AUDIT}
+        {
+            Action.READ,
+            Action.WRITE,
+            Action.EXPORT,
+            Action.REVIEW,
+            Action.AUDIT,
+            Action.QUERY_PEERS,
+            Action.RELEASE,
+            Action.FEDERATE,
+        }
     ),
-    Role.BORDER_OFFICER: frozenset({Action.READ}),
-    Role.PORT_ANALYST: frozenset({Action.READ, Action.WRITE}),
+    Role.BORDER_OFFICER: frozenset({Action.READ, Action.QUERY_PEERS}),
+    Role.PORT_ANALYST: frozenset({Action.READ, Action.WRITE, Action.QUERY_PEERS}),
     Role.CASEWORKER: frozenset(),
-    Role.ADMINISTRATOR: frozenset({Action.MANAGE_USERS, Action.AUDIT}),
+    Role.ADMINISTRATOR: frozenset({Action.MANAGE_USERS, Action.AUDIT, Action.FEDERATE}),
 }
 
 ROLE_LABELS = {
@@ -104,16 +116,39 @@ class RecordLike(Protocol):
     def scope_countries(self) -> str: ...
 
 
-def _in_scope(principal: Principal, record: RecordLike) -> bool:
-    own_country = record.owner_country == principal.country
-    if own_country and record.owner_agency == principal.agency:
+def in_scope(
+    *,
+    country: str,
+    agency: str,
+    owner_country: str,
+    owner_agency: str,
+    scope: str,
+    scope_countries: str,
+) -> bool:
+    """Whether an agency of ``country`` falls inside a record's distribution scope.
+
+    The same rule serves users of this node and partner nodes (peers).
+    """
+    own_country = owner_country == country
+    if own_country and owner_agency == agency:
         return True
-    scope = Scope(record.scope)
-    if scope is Scope.COUNTRY:
+    the_scope = Scope(scope)
+    if the_scope is Scope.COUNTRY:
         return own_country
-    if scope is Scope.PARTNERS:
-        return own_country or f",{principal.country}," in record.scope_countries
-    return scope is Scope.MEMBERS
+    if the_scope is Scope.PARTNERS:
+        return own_country or f",{country}," in scope_countries
+    return the_scope is Scope.MEMBERS
+
+
+def _in_scope(principal: Principal, record: RecordLike) -> bool:
+    return in_scope(
+        country=principal.country,
+        agency=principal.agency,
+        owner_country=record.owner_country,
+        owner_agency=record.owner_agency,
+        scope=record.scope,
+        scope_countries=record.scope_countries,
+    )
 
 
 def authorize(
@@ -132,7 +167,7 @@ def authorize(
         raise PermissionDenied(f"El rol {role_label} no accede a registros de tipo '{the_kind}'.")
     if record is None:
         return
-    if action in (Action.WRITE, Action.REVIEW):
+    if action in (Action.WRITE, Action.REVIEW, Action.RELEASE):
         # Only the owning agency changes, deletes or renews its records.
         if (record.owner_country, record.owner_agency) != (principal.country, principal.agency):
             raise PermissionDenied(
@@ -150,16 +185,21 @@ def visible_clause(principal: Principal, table: type[Record]) -> ColumnElement[b
     kinds = sorted(k.value for k in ROLE_KINDS[principal.role])
     if Action.READ not in ROLE_ACTIONS[principal.role] or not kinds:
         return false()
-    own_country = table.owner_country == principal.country
     return and_(
         table.kind.in_(kinds),
-        or_(
-            and_(own_country, table.owner_agency == principal.agency),
-            and_(table.scope == Scope.COUNTRY.value, own_country),
-            and_(
-                table.scope == Scope.PARTNERS.value,
-                or_(own_country, table.scope_countries.like(f"%,{principal.country},%")),
-            ),
-            table.scope == Scope.MEMBERS.value,
+        scope_clause(country=principal.country, agency=principal.agency, table=table),
+    )
+
+
+def scope_clause(*, country: str, agency: str, table: type[Record]) -> ColumnElement[bool]:
+    """SQL form of ``in_scope`` for an agency of ``country``."""
+    own_country = table.owner_country == country
+    return or_(
+        and_(own_country, table.owner_agency == agency),
+        and_(table.scope == Scope.COUNTRY.value, own_country),
+        and_(
+            table.scope == Scope.PARTNERS.value,
+            or_(own_country, table.scope_countries.like(f"%,{country},%")),
         ),
+        table.scope == Scope.MEMBERS.value,
     )

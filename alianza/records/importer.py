@@ -87,7 +87,9 @@ def _as_uuid(value: str | None) -> str | None:
         return None
 
 
-def _resolve_ids(session: Session, *, principal: Principal, batch: list[_Pending]) -> list[str]:
+def _resolve_ids(
+    session: Session, *, node: Node, principal: Principal, batch: list[_Pending]
+) -> list[str]:
     """Our record id for each pending item.
 
     A source id that is the UUID of a record the principal's agency owns, of the same kind,
@@ -104,6 +106,7 @@ def _resolve_ids(session: Session, *, principal: Principal, batch: list[_Pending
                     Record.id.in_(sorted(direct)),
                     Record.owner_country == principal.country,
                     Record.owner_agency == principal.agency,
+                    Record.origin == node.node_id,
                 )
             )
         }
@@ -197,7 +200,7 @@ def _flush(
     batch: list[_Pending],
     result: ImportResult,
 ) -> None:
-    ids = _resolve_ids(session, principal=principal, batch=batch)
+    ids = _resolve_ids(session, node=node, principal=principal, batch=batch)
     seen: set[str] = set()
     for rid, (source_id, *_, where) in zip(ids, batch, strict=True):
         if rid in seen:
@@ -245,6 +248,7 @@ def _flush(
                     "kind": kind.value,
                     "owner_country": principal.country,
                     "owner_agency": principal.agency,
+                    "origin": node.node_id,
                     "version": 1,
                     "deleted": False,
                     "handling_code": rules["handling_code"],

@@ -55,6 +55,8 @@ def record_keys(kind: RecordKind, data: dict[str, Any]) -> set[str]:
             keys.add("id:" + compact_id(str(data[name])))
     for doc in data.get("documents", []) if kind is RecordKind.PERSON else []:
         keys.add("id:" + compact_id(doc["number"]))
+    if kind is RecordKind.PERSON and data.get("birth_date"):
+        keys.add("dob:" + str(data["birth_date"]))
     texts = [str(data[n]) for n in _NAME_FIELDS.get(kind, ()) if data.get(n)]
     texts.extend(str(a) for a in data.get("aliases", []))
     for text in texts:

@@ -19,6 +19,8 @@ class Record(Base):
     kind: Mapped[str] = mapped_column(String(20), index=True)
     owner_country: Mapped[str] = mapped_column(String(2))
     owner_agency: Mapped[str] = mapped_column(String(80))
+    # The node that owns the record: this node, or the peer a received copy came from.
+    origin: Mapped[str] = mapped_column(String(64), index=True)
     version: Mapped[int] = mapped_column(Integer)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     handling_code: Mapped[str] = mapped_column(String(2))

@@ -154,6 +154,7 @@ def create_record(
         kind=the_kind.value,
         owner_country=principal.country,
         owner_agency=principal.agency,
+        origin=node.node_id,
         version=1,
         deleted=False,
         handling_code=settled["handling_code"],
@@ -205,6 +206,23 @@ def _view(session: Session, record: Record) -> RecordView:
     return RecordView(record, version)
 
 
+def _writable(
+    session: Session,
+    node: Node,
+    principal: Principal,
+    record_id: str,
+    action: Action = Action.WRITE,
+) -> Record:
+    record = _readable(session, principal, record_id)
+    authorize(principal, action, record=record)
+    if record.origin != node.node_id:
+        raise PermissionDenied(
+            f"El registro {record_id} es una copia recibida de {record.owner_agency} "
+            f"({record.owner_country}): solo su dueño lo modifica."
+        )
+    return record
+
+
 def _readable(session: Session, principal: Principal, record_id: str) -> Record:
     record = session.get(Record, record_id)
     if record is None:
@@ -251,8 +269,7 @@ def update_record(
     reason: str = "",
 ) -> RecordView:
     """A new version with new data and rules; the old version stays readable in history."""
-    record = _readable(session, principal, record_id)
-    authorize(principal, Action.WRITE, record=record)
+    record = _writable(session, node, principal, record_id)
     if record.deleted:
         raise Conflict(f"El registro {record_id} fue eliminado; no admite cambios.")
     if expected_version is not None and expected_version != record.version:
@@ -322,8 +339,7 @@ def delete_record(
     session: Session, *, node: Node, principal: Principal, record_id: str, reason: str
 ) -> RecordView:
     """Tombstone a record: a new, signed, empty version; history is kept."""
-    record = _readable(session, principal, record_id)
-    authorize(principal, Action.WRITE, record=record)
+    record = _writable(session, node, principal, record_id)
     if not reason.strip():
         raise InputError.at("reason", "indique el motivo de la eliminación")
     if record.deleted:
@@ -431,6 +447,7 @@ def review_due(
         .where(
             Record.owner_country == principal.country,
             Record.owner_agency == principal.agency,
+            Record.origin == node.node_id,
             Record.deleted.is_(False),
             Record.review_date <= day,
         )
@@ -458,8 +475,7 @@ def renew(
     until: date | None = None,
 ) -> RecordView:
     """A person keeps a record for another period: a new version with a new review date."""
-    record = _readable(session, principal, record_id)
-    authorize(principal, Action.REVIEW, record=record)
+    record = _writable(session, node, principal, record_id, Action.REVIEW)
     if record.deleted:
         raise Conflict(f"El registro {record_id} fue eliminado; no puede renovarse.")
     if not reason.strip():
@@ -504,6 +520,7 @@ def enforce_retention(
     stmt = select(Record).where(
         Record.owner_country == principal.country,
         Record.owner_agency == principal.agency,
+        Record.origin == node.node_id,
         Record.deleted.is_(False),
         Record.review_date < limit,
     )

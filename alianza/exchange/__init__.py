@@ -1,0 +1,1 @@
+"""Federation between nodes: peers, signed messages, sync, hit/no-hit, release, witnesses."""

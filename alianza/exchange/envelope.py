@@ -1,0 +1,136 @@
+"""Signed messages between nodes.
+
+Every request and every response is an envelope ``{sender, recipient, type, ts, nonce,
+in_reply_to, body}`` signed with the sender's Ed25519 key over its canonical JSON. The
+receiver checks, in this order: the sender is a registered peer, the signature is the
+peer's, the envelope is addressed to this node, its time is within the freshness window,
+and its nonce has not been seen (replay). Any failure is refused with a clear error and
+changes nothing.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from alianza.errors import AuthenticationError, InputError
+from alianza.exchange.models import Peer, SeenNonce
+from alianza.node.context import Node
+from alianza.node.keys import canonical, verify
+
+# Messages older or newer than this are refused; nonces are remembered this long.
+WINDOW = timedelta(minutes=5)
+
+
+@dataclass(slots=True)
+class Opened:
+    """A verified incoming envelope and the peer that sent it."""
+
+    peer: Peer
+    envelope: dict[str, Any]
+    signature: str = ""
+
+    @property
+    def body(self) -> dict[str, Any]:
+        body = self.envelope.get("body")
+        return body if isinstance(body, dict) else {}
+
+
+def seal(
+    node: Node, *, recipient: str, type: str, body: dict[str, Any], in_reply_to: str = ""
+) -> dict[str, Any]:
+    """A signed envelope from this node to ``recipient``."""
+    envelope = {
+        "sender": node.node_id,
+        "recipient": recipient,
+        "type": type,
+        "ts": datetime.now(UTC).isoformat(),
+        "nonce": secrets.token_hex(16),
+        "in_reply_to": in_reply_to,
+        "body": body,
+    }
+    return {"envelope": envelope, "signature": node.key.sign(canonical(envelope))}
+
+
+def _parse(message: Any) -> tuple[dict[str, Any], str]:
+    if not isinstance(message, dict):
+        raise InputError.at("message", "se esperaba un objeto {envelope, signature}")
+    envelope, signature = message.get("envelope"), message.get("signature")
+    if not isinstance(envelope, dict) or not isinstance(signature, str):
+        raise InputError.at("message", "faltan 'envelope' o 'signature'")
+    for field in ("sender", "recipient", "type", "ts", "nonce"):
+        if not isinstance(envelope.get(field), str) or not envelope[field]:
+            raise InputError.at(f"envelope.{field}", "falta o no es texto")
+    return envelope, signature
+
+
+def check_signature(message: Any, *, peer: Peer) -> dict[str, Any]:
+    """The envelope of ``message`` if ``peer`` signed it (no freshness or replay check)."""
+    envelope, signature = _parse(message)
+    if envelope["sender"] != peer.node_id:
+        raise AuthenticationError(
+            f"El mensaje dice venir de {envelope['sender']}, no de {peer.node_id}."
+        )
+    if not verify(peer.public_key, canonical(envelope), signature):
+        raise AuthenticationError(f"Firma inválida en un mensaje de {peer.node_id}.")
+    return envelope
+
+
+def _fresh(envelope: dict[str, Any], now: datetime) -> None:
+    try:
+        ts = datetime.fromisoformat(envelope["ts"])
+    except ValueError:
+        raise InputError.at("envelope.ts", "fecha ilegible") from None
+    if ts.tzinfo is None:
+        raise InputError.at("envelope.ts", "la fecha debe llevar zona horaria")
+    if abs(now - ts) > WINDOW:
+        raise AuthenticationError(
+            f"Mensaje fuera de la ventana de {int(WINDOW.total_seconds() // 60)} minutos "
+            f"(enviado {envelope['ts']}): reloj desfasado o mensaje reenviado."
+        )
+
+
+def open_message(session: Session, *, node: Node, message: Any) -> Opened:
+    """Verify an incoming request (sender, signature, recipient, time, replay)."""
+    envelope, signature = _parse(message)
+    peer = session.scalar(select(Peer).where(Peer.node_id == envelope["sender"]))
+    if peer is None or not peer.active:
+        raise AuthenticationError(f"Nodo desconocido: {envelope['sender']}.")
+    check_signature(message, peer=peer)
+    if envelope["recipient"] != node.node_id:
+        raise AuthenticationError(
+            f"El mensaje va dirigido a {envelope['recipient']}, no a este nodo."
+        )
+    now = datetime.now(UTC)
+    _fresh(envelope, now)
+    remember_nonce(session, sender=peer.node_id, nonce=envelope["nonce"], now=now)
+    return Opened(peer=peer, envelope=envelope, signature=signature)
+
+
+def remember_nonce(session: Session, *, sender: str, nonce: str, now: datetime) -> None:
+    """Record a nonce, refusing one already seen inside the window (a replay)."""
+    session.execute(delete(SeenNonce).where(SeenNonce.seen_at < now - 2 * WINDOW))
+    if session.get(SeenNonce, (sender, nonce)) is not None:
+        raise AuthenticationError(f"Mensaje repetido (nonce {nonce[:8]}…): se rechaza.")
+    try:
+        with session.begin_nested():
+            session.add(SeenNonce(sender=sender, nonce=nonce, seen_at=now))
+    except IntegrityError:
+        raise AuthenticationError(f"Mensaje repetido (nonce {nonce[:8]}…): se rechaza.") from None
+
+
+def open_reply(message: Any, *, node: Node, peer: Peer, request: dict[str, Any]) -> Opened:
+    """Verify a peer's response to our request (signature, addressee, reply-to, time)."""
+    envelope = check_signature(message, peer=peer)
+    if envelope["recipient"] != node.node_id:
+        raise AuthenticationError("La respuesta no está dirigida a este nodo.")
+    if envelope.get("in_reply_to") != request["envelope"]["nonce"]:
+        raise AuthenticationError("La respuesta no corresponde a la solicitud enviada.")
+    _fresh(envelope, datetime.now(UTC))
+    return Opened(peer=peer, envelope=envelope)

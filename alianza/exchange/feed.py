@@ -1,0 +1,377 @@
+"""Sync: the owner's signed changes feed per peer, and the puller's verified apply.
+
+The feed is every version of this node's own records, in storage order, filtered by each
+version's scope for the asking peer. A version the peer may no longer see (the scope was
+narrowed) becomes a signed retraction. Pulling is by cursor and page: the puller applies a
+page and moves its cursor in one transaction, so a sync cut off anywhere resumes where the
+last committed page ended, and a version that arrives twice is stored once.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from alianza.auth.permissions import in_scope
+from alianza.errors import AuthenticationError, InputError, IntegrityFailure
+from alianza.exchange.models import DeletionReceipt, FeedRetraction, Peer
+from alianza.node.context import Node
+from alianza.node.keys import canonical, digest, verify
+from alianza.records.keys import label, record_keys
+from alianza.records.kinds import check_neutrality
+from alianza.records.models import Record, RecordKey, RecordVersion
+from alianza.records.rules import KIND_VALUES, RecordKind
+from alianza.records.versions import version_header
+
+MAX_PAGE = 5000
+_VERSION_FIELDS = (
+    "record_id",
+    "version",
+    "kind",
+    "owner_country",
+    "owner_agency",
+    "tombstone",
+    "data",
+    "rules",
+    "content_hash",
+    "created_at",
+    "author",
+    "reason",
+    "signer",
+    "signature",
+)
+
+
+def retraction_message(*, signer: str, record_id: str, version: int, peer: str) -> bytes:
+    """What the owner signs when a peer must drop its copy of a record."""
+    return canonical({"retract": record_id, "version": version, "signer": signer, "to": peer})
+
+
+def _visible(rules: dict[str, Any], row: RecordVersion, peer: Peer) -> bool:
+    countries = rules.get("scope_countries") or []
+    return in_scope(
+        country=peer.country,
+        agency=peer.agency,
+        owner_country=row.owner_country,
+        owner_agency=row.owner_agency,
+        scope=rules["scope"],
+        scope_countries=f",{','.join(countries)}," if countries else "",
+    )
+
+
+def serve_changes(
+    session: Session, *, node: Node, peer: Peer, cursor: int, limit: int
+) -> dict[str, Any]:
+    """One page of the feed after ``cursor``: versions, retractions, the next cursor."""
+    if limit < 1 or limit > MAX_PAGE:
+        raise InputError.at("limit", f"debe estar entre 1 y {MAX_PAGE}")
+    rows = list(
+        session.scalars(
+            select(RecordVersion)
+            .join(Record, Record.id == RecordVersion.record_id)
+            .where(RecordVersion.id > cursor, Record.origin == node.node_id)
+            .order_by(RecordVersion.id)
+            .limit(limit)
+        )
+    )
+    previous = _previous_rules(session, rows)
+    entries: list[dict[str, Any]] = []
+    for row in rows:
+        rules = json.loads(row.rules)
+        if _visible(rules, row, peer):
+            entry = {f: getattr(row, f) for f in _VERSION_FIELDS}
+            entries.append({"type": "version", "version": entry})
+            continue
+        before = previous.get((row.record_id, row.version - 1))
+        if before is not None and _visible(before, row, peer):
+            entries.append(_retraction(session, node=node, peer=peer, row=row))
+    next_cursor = rows[-1].id if rows else cursor
+    return {"entries": entries, "next_cursor": next_cursor, "more": len(rows) == limit}
+
+
+def _previous_rules(
+    session: Session, rows: list[RecordVersion]
+) -> dict[tuple[str, int], dict[str, Any]]:
+    wanted = {(r.record_id, r.version - 1) for r in rows if r.version > 1}
+    if not wanted:
+        return {}
+    found = session.execute(
+        select(RecordVersion.record_id, RecordVersion.version, RecordVersion.rules).where(
+            RecordVersion.record_id.in_(sorted({w[0] for w in wanted}))
+        )
+    )
+    return {(rid, v): json.loads(rules) for rid, v, rules in found if (rid, v) in wanted}
+
+
+def _retraction(session: Session, *, node: Node, peer: Peer, row: RecordVersion) -> dict[str, Any]:
+    existing = session.scalar(
+        select(FeedRetraction).where(
+            FeedRetraction.record_id == row.record_id,
+            FeedRetraction.version == row.version,
+            FeedRetraction.peer_node == peer.node_id,
+        )
+    )
+    if existing is None:
+        signature = node.key.sign(
+            retraction_message(
+                signer=node.node_id, record_id=row.record_id, version=row.version, peer=peer.node_id
+            )
+        )
+        existing = FeedRetraction(
+            record_id=row.record_id,
+            version=row.version,
+            peer_node=peer.node_id,
+            at=datetime.now(UTC).isoformat(),
+            signature=signature,
+        )
+        session.add(existing)
+        session.flush()
+    return {
+        "type": "retraction",
+        "record_id": row.record_id,
+        "version": row.version,
+        "signature": existing.signature,
+    }
+
+
+def store_receipts(
+    session: Session, *, peer: Peer, acks: Any, envelope: dict[str, Any], signature: str
+) -> int:
+    """Keep a peer's signed acknowledgements of deletions it applied (duplicates ignored)."""
+    if not isinstance(acks, list):
+        raise InputError.at("body.acks", "se esperaba una lista")
+    stored = 0
+    for i, ack in enumerate(acks):
+        if (
+            not isinstance(ack, dict)
+            or not isinstance(ack.get("record_id"), str)
+            or not isinstance(ack.get("version"), int)
+        ):
+            raise InputError.at(f"body.acks.{i}", "se esperaba {record_id, version}")
+        exists = session.scalar(
+            select(DeletionReceipt.id).where(
+                DeletionReceipt.peer_node == peer.node_id,
+                DeletionReceipt.record_id == ack["record_id"],
+                DeletionReceipt.version == ack["version"],
+            )
+        )
+        if exists is None:
+            session.add(
+                DeletionReceipt(
+                    peer_node=peer.node_id,
+                    record_id=ack["record_id"],
+                    version=ack["version"],
+                    received_at=datetime.now(UTC),
+                    message=canonical(envelope).decode(),
+                    signature=signature,
+                )
+            )
+            stored += 1
+    session.flush()
+    return stored
+
+
+# ------------------------------------------------------------------ puller side
+
+
+def _check_version(entry: Any, peer: Peer, where: str) -> dict[str, Any]:
+    if not isinstance(entry, dict) or set(entry) != set(_VERSION_FIELDS):
+        raise InputError.at(where, "versión mal formada")
+    if entry["signer"] != peer.node_id:
+        raise AuthenticationError(
+            f"{where}: versión firmada por {entry['signer']}, no por {peer.node_id}"
+        )
+    if (entry["owner_country"], entry["owner_agency"]) != (peer.country, peer.agency):
+        raise AuthenticationError(f"{where}: {peer.node_id} envía un registro que no es suyo")
+    if entry["kind"] not in KIND_VALUES:
+        raise InputError.at(f"{where}.kind", f"tipo desconocido '{entry['kind']}'")
+    header = version_header(
+        **{f: entry[f] for f in _VERSION_FIELDS if f not in ("data", "signature")}
+    )
+    if not verify(peer.public_key, header, entry["signature"]):
+        raise AuthenticationError(f"{where}: firma inválida de la versión {entry['record_id']}")
+    data = json.loads(entry["data"]) if entry["data"] is not None else None
+    if digest(data) != entry["content_hash"]:
+        raise IntegrityFailure(f"{where}: los datos no coinciden con el hash firmado")
+    if data is not None:
+        check_neutrality(data, prefix=f"{where}.data")
+    return entry
+
+
+def apply_changes(session: Session, *, node: Node, peer: Peer, page: Any) -> list[dict[str, Any]]:
+    """Verify and store one page from ``peer``; return the deletions to acknowledge."""
+    if not isinstance(page, dict) or not isinstance(page.get("entries"), list):
+        raise InputError.at("body.entries", "se esperaba una lista de cambios")
+    acks: list[dict[str, Any]] = []
+    for i, entry in enumerate(page["entries"]):
+        where = f"cambio {i}"
+        kind = entry.get("type") if isinstance(entry, dict) else None
+        if kind == "version":
+            version = _check_version(entry.get("version"), peer, where)
+            stored = _store_version(session, node=node, peer=peer, entry=version)
+            if stored and version["tombstone"]:
+                acks.append({"record_id": version["record_id"], "version": version["version"]})
+        elif kind == "retraction":
+            rid, ver, sig = entry.get("record_id"), entry.get("version"), entry.get("signature")
+            if not (isinstance(rid, str) and isinstance(ver, int) and isinstance(sig, str)):
+                raise InputError.at(where, "retracción mal formada")
+            message = retraction_message(
+                signer=peer.node_id, record_id=rid, version=ver, peer=node.node_id
+            )
+            if not verify(peer.public_key, message, sig):
+                raise AuthenticationError(f"{where}: firma inválida de la retracción")
+            _drop_copy(session, peer=peer, record_id=rid)
+            acks.append({"record_id": rid, "version": ver})
+        else:
+            raise InputError.at(f"{where}.type", f"tipo de cambio desconocido '{kind}'")
+    cursor = page.get("next_cursor")
+    if not isinstance(cursor, int) or cursor < peer.pull_cursor:
+        raise InputError.at("body.next_cursor", "cursor inválido o retrocede")
+    peer.pull_cursor = cursor
+    session.flush()
+    return acks
+
+
+def _store_version(session: Session, *, node: Node, peer: Peer, entry: dict[str, Any]) -> bool:
+    """Store a verified version once; return whether it was new."""
+    rid, number = entry["record_id"], entry["version"]
+    if (
+        session.scalar(
+            select(RecordVersion.id).where(
+                RecordVersion.record_id == rid, RecordVersion.version == number
+            )
+        )
+        is not None
+    ):
+        return False
+    record = session.get(Record, rid)
+    if record is not None and record.origin != peer.node_id:
+        raise IntegrityFailure(f"El registro {rid} de {peer.node_id} choca con uno de otro nodo.")
+    rules = json.loads(entry["rules"])
+    kind = RecordKind(entry["kind"])
+    data = json.loads(entry["data"]) if entry["data"] is not None else None
+    now = datetime.now(UTC)
+    if record is None:
+        record = Record(
+            id=rid,
+            kind=kind.value,
+            owner_country=peer.country,
+            owner_agency=peer.agency,
+            origin=peer.node_id,
+            version=0,
+            deleted=False,
+            handling_code="H0",
+            scope="agency",
+            scope_countries="",
+            review_date=now.date(),
+            label="",
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(record)
+        session.flush()
+    session.add(RecordVersion(**entry))
+    if number > record.version:
+        countries = rules.get("scope_countries") or []
+        record.version = number
+        record.deleted = bool(entry["tombstone"])
+        record.handling_code = rules["handling_code"]
+        record.scope = rules["scope"]
+        record.scope_countries = f",{','.join(countries)}," if countries else ""
+        record.review_date = datetime.fromisoformat(rules["review_date"]).date()
+        record.updated_at = now
+        if data is not None:
+            record.label = label(kind, data)
+        session.execute(delete(RecordKey).where(RecordKey.record_id == rid))
+        if record.deleted:
+            _redact(session, rid)
+        else:
+            keys = [{"record_id": rid, "key": k} for k in sorted(record_keys(kind, data or {}))]
+            if keys:
+                session.execute(insert(RecordKey), keys)
+    session.flush()
+    return True
+
+
+def _redact(session: Session, record_id: str) -> None:
+    session.execute(
+        update(RecordVersion).where(RecordVersion.record_id == record_id).values(data=None)
+    )
+
+
+def _drop_copy(session: Session, *, peer: Peer, record_id: str) -> None:
+    record = session.get(Record, record_id)
+    if record is None:
+        return
+    if record.origin != peer.node_id:
+        raise AuthenticationError(f"{peer.node_id} no puede retirar un registro que no es suyo.")
+    record.deleted = True
+    session.execute(delete(RecordKey).where(RecordKey.record_id == record_id))
+    _redact(session, record_id)
+    session.flush()
+
+
+def pending_acknowledgements(session: Session, *, node: Node) -> list[dict[str, Any]]:
+    """Deletions each peer has been served but has not yet acknowledged with a receipt."""
+    peers = list(session.scalars(select(Peer).order_by(Peer.node_id)))
+    receipts = {
+        (r.peer_node, r.record_id, r.version)
+        for r in session.execute(
+            select(DeletionReceipt.peer_node, DeletionReceipt.record_id, DeletionReceipt.version)
+        ).all()
+    }
+    tombstones = session.execute(
+        select(
+            RecordVersion.id,
+            RecordVersion.record_id,
+            RecordVersion.version,
+            RecordVersion.rules,
+            RecordVersion.owner_country,
+            RecordVersion.owner_agency,
+        )
+        .join(Record, Record.id == RecordVersion.record_id)
+        .where(RecordVersion.tombstone.is_(True), Record.origin == node.node_id)
+    ).all()
+    pending: list[dict[str, Any]] = []
+    for peer in peers:
+        for row_id, rid, version, rules, oc, oa in tombstones:
+            r = json.loads(rules)
+            countries = r.get("scope_countries") or []
+            seen = in_scope(
+                country=peer.country,
+                agency=peer.agency,
+                owner_country=oc,
+                owner_agency=oa,
+                scope=r["scope"],
+                scope_countries=f",{','.join(countries)}," if countries else "",
+            )
+            if (
+                seen
+                and row_id <= peer.served_cursor
+                and (peer.node_id, rid, version) not in receipts
+            ):
+                pending.append(
+                    {
+                        "peer": peer.node_id,
+                        "record_id": rid,
+                        "version": version,
+                        "kind": "tombstone",
+                    }
+                )
+        for fr in session.scalars(
+            select(FeedRetraction).where(FeedRetraction.peer_node == peer.node_id)
+        ):
+            if (peer.node_id, fr.record_id, fr.version) not in receipts:
+                pending.append(
+                    {
+                        "peer": peer.node_id,
+                        "record_id": fr.record_id,
+                        "version": fr.version,
+                        "kind": "retraction",
+                    }
+                )
+    return pending

@@ -1,0 +1,156 @@
+"""What this node answers to each signed message from a peer (one function per type)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from alianza.errors import InputError
+from alianza.exchange import feed, hits, release, witness
+from alianza.exchange.envelope import Opened, open_message, seal
+from alianza.node.context import Node
+from alianza.records.service import audit_act
+
+Handler = Callable[[Session, Node, Opened, "hits.RateLimiter"], dict[str, Any]]
+
+
+def _actor(opened: Opened) -> str:
+    return f"nodo:{opened.peer.node_id}"
+
+
+def _sync_pull(session: Session, node: Node, opened: Opened, _: hits.RateLimiter) -> dict[str, Any]:
+    body = opened.body
+    cursor, limit = body.get("cursor"), body.get("limit", 1000)
+    if not isinstance(cursor, int) or cursor < 0:
+        raise InputError.at("body.cursor", "entero no negativo obligatorio")
+    if not isinstance(limit, int):
+        raise InputError.at("body.limit", "entero obligatorio")
+    stored = feed.store_receipts(
+        session,
+        peer=opened.peer,
+        acks=body.get("acks", []),
+        envelope=opened.envelope,
+        signature=opened.signature,
+    )
+    page = feed.serve_changes(session, node=node, peer=opened.peer, cursor=cursor, limit=limit)
+    opened.peer.served_cursor = max(opened.peer.served_cursor, page["next_cursor"])
+    if page["entries"] or stored:
+        audit_act(
+            session,
+            node,
+            _actor(opened),
+            "exchange.sync_served",
+            opened.peer.node_id,
+            {"cursor": cursor, "entries": len(page["entries"]), "receipts": stored},
+        )
+    return page
+
+
+def _query(
+    session: Session, node: Node, opened: Opened, limiter: hits.RateLimiter
+) -> dict[str, Any]:
+    limiter.take(opened.peer.node_id)
+    answer = hits.answer_query(session, node=node, peer=opened.peer, body=opened.body)
+    audit_act(
+        session,
+        node,
+        _actor(opened),
+        "exchange.query_received",
+        opened.body.get("kind", ""),
+        {
+            "values": opened.body.get("values"),
+            "purpose": opened.body.get("purpose"),
+            "requested_by": opened.body.get("requested_by"),
+            "result": answer["result"],
+            "refs": [h["ref"] for h in answer["hits"]],
+        },
+    )
+    return answer
+
+
+def _release_request(
+    session: Session, node: Node, opened: Opened, _: hits.RateLimiter
+) -> dict[str, Any]:
+    answer = release.receive_release_request(session, peer=opened.peer, body=opened.body)
+    audit_act(
+        session,
+        node,
+        _actor(opened),
+        "release.received",
+        answer["request_id"],
+        {
+            "ref": opened.body.get("ref"),
+            "purpose": opened.body.get("purpose"),
+            "legal_basis": opened.body.get("legal_basis"),
+            "requested_by": opened.body.get("requested_by"),
+        },
+    )
+    return answer
+
+
+def _consent_request(
+    session: Session, node: Node, opened: Opened, _: hits.RateLimiter
+) -> dict[str, Any]:
+    answer = release.receive_consent_request(session, peer=opened.peer, body=opened.body)
+    audit_act(
+        session,
+        node,
+        _actor(opened),
+        "consent.received",
+        answer["request_id"],
+        {"record": opened.body.get("record_id"), "third": opened.body.get("third_country")},
+    )
+    return answer
+
+
+def _poll(session: Session, node: Node, opened: Opened, _: hits.RateLimiter) -> dict[str, Any]:
+    return release.answers_for(session, peer=opened.peer, body=opened.body)
+
+
+def _witness(session: Session, node: Node, opened: Opened, _: hits.RateLimiter) -> dict[str, Any]:
+    answer = witness.witness(session, node=node, peer=opened.peer, body=opened.body)
+    audit_act(
+        session,
+        node,
+        _actor(opened),
+        "audit.witnessed",
+        opened.peer.node_id,
+        {"seq": answer["seq"], "head": answer["head"]},
+    )
+    return answer
+
+
+def _witnessed(session: Session, node: Node, opened: Opened, _: hits.RateLimiter) -> dict[str, Any]:
+    return witness.witnessed_for(session, peer=opened.peer)
+
+
+HANDLERS: dict[str, Handler] = {
+    "sync.pull": _sync_pull,
+    "query.hit": _query,
+    "release.request": _release_request,
+    "consent.request": _consent_request,
+    "requests.poll": _poll,
+    "audit.witness": _witness,
+    "audit.witnessed": _witnessed,
+}
+
+
+def handle(
+    session: Session, *, node: Node, message: Any, limiter: hits.RateLimiter
+) -> dict[str, Any]:
+    """Verify one incoming message, run its handler, return the signed reply."""
+    opened = open_message(session, node=node, message=message)
+    kind = opened.envelope["type"]
+    handler = HANDLERS.get(kind)
+    if handler is None:
+        raise InputError.at("envelope.type", f"tipo de mensaje desconocido '{kind}'")
+    body = handler(session, node, opened, limiter)
+    return seal(
+        node,
+        recipient=opened.peer.node_id,
+        type=f"{kind}.reply",
+        body=body,
+        in_reply_to=opened.envelope["nonce"],
+    )

@@ -1,0 +1,213 @@
+"""Step 1 of Prüm: hit/no-hit. A peer learns that a record exists, never what it holds.
+
+Identifier queries (document number, plate, container, IMO) match the normalised search
+keys. Person queries go through one ``PersonMatcher``: for now exact agreement on the
+normalised name words and the birth date; the identity-matching issue plugs its fuzzy
+matcher in here. A HIT carries opaque references, resolvable only on this node, that the
+asking side may use in a release request (step 2).
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, Protocol
+
+from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy.orm import Session
+
+from alianza.auth.permissions import scope_clause
+from alianza.errors import InputError, RateLimited
+from alianza.exchange.models import HitReference, Peer
+from alianza.node.context import Node
+from alianza.records.keys import compact_id, name_tokens
+from alianza.records.models import Record, RecordKey
+
+MAX_HITS = 10
+
+
+class Purpose(StrEnum):
+    """Why a partner asks (purpose limitation: each query states one)."""
+
+    CRIME_PREVENTION = "crime_prevention"
+    INVESTIGATION = "investigation"
+    BORDER_CONTROL = "border_control"
+    PORT_CONTROL = "port_control"
+    JUDICIAL = "judicial"
+    MISSING_PERSON = "missing_person"
+
+
+class QueryKind(StrEnum):
+    PERSON = "person"
+    DOCUMENT = "document"
+    VEHICLE = "vehicle"
+    CONTAINER = "container"
+    VESSEL = "vessel"
+
+
+_ID_FIELD = {
+    QueryKind.DOCUMENT: "number",
+    QueryKind.VEHICLE: "plate",
+    QueryKind.CONTAINER: "number",
+    QueryKind.VESSEL: "imo",
+}
+
+
+@dataclass(slots=True)
+class PersonQuery:
+    """The fields a person query may carry."""
+
+    given_names: str
+    surname_1: str
+    surname_2: str
+    birth_date: str
+
+
+class PersonMatcher(Protocol):
+    """Finds the records among ``within`` that may be the queried person."""
+
+    def candidates(
+        self, session: Session, query: PersonQuery, within: ColumnElement[bool]
+    ) -> list[tuple[str, str]]:
+        """(record id, kind) of each candidate, best first."""
+        ...
+
+
+class ExactPersonMatcher:
+    """Exact agreement on every normalised name word and on the birth date."""
+
+    def candidates(
+        self, session: Session, query: PersonQuery, within: ColumnElement[bool]
+    ) -> list[tuple[str, str]]:
+        words = name_tokens(f"{query.given_names} {query.surname_1} {query.surname_2}")
+        keys = sorted({"tok:" + w for w in words} | {"dob:" + query.birth_date})
+        matching = (
+            select(RecordKey.record_id)
+            .where(RecordKey.key.in_(keys))
+            .group_by(RecordKey.record_id)
+            .having(func.count(func.distinct(RecordKey.key)) == len(keys))
+        )
+        stmt = (
+            select(Record.id, Record.kind)
+            .where(within, Record.kind == "person", Record.id.in_(matching))
+            .limit(MAX_HITS)
+        )
+        return [(str(a), str(b)) for a, b in session.execute(stmt)]
+
+
+MATCHER: PersonMatcher = ExactPersonMatcher()
+
+
+def parse_query(body: dict[str, Any]) -> tuple[QueryKind, Purpose, dict[str, str]]:
+    """Validate a query's kind, purpose and values (errors name the field)."""
+    try:
+        kind = QueryKind(str(body.get("kind")))
+    except ValueError:
+        allowed = ", ".join(k.value for k in QueryKind)
+        raise InputError.at(
+            "kind", f"consulta desconocida '{body.get('kind')}'; se admite: {allowed}"
+        ) from None
+    try:
+        purpose = Purpose(str(body.get("purpose")))
+    except ValueError:
+        allowed = ", ".join(p.value for p in Purpose)
+        raise InputError.at(
+            "purpose", f"finalidad desconocida '{body.get('purpose')}'; se admite: {allowed}"
+        ) from None
+    values = body.get("values")
+    if not isinstance(values, dict) or not all(isinstance(v, str) for v in values.values()):
+        raise InputError.at("values", "se esperaba un objeto de textos")
+    if kind is QueryKind.PERSON:
+        for field in ("given_names", "surname_1", "birth_date"):
+            if not values.get(field, "").strip():
+                raise InputError.at(f"values.{field}", "obligatorio en una consulta de persona")
+        try:
+            datetime.strptime(values["birth_date"], "%Y-%m-%d")
+        except ValueError:
+            raise InputError.at("values.birth_date", "fecha inválida (use AAAA-MM-DD)") from None
+        allowed_fields = {"given_names", "surname_1", "surname_2", "birth_date"}
+    else:
+        field = _ID_FIELD[kind]
+        if not compact_id(values.get(field, "")):
+            raise InputError.at(f"values.{field}", "obligatorio")
+        allowed_fields = {field}
+    extra = set(values) - allowed_fields
+    if extra:
+        raise InputError.at(f"values.{sorted(extra)[0]}", "campo desconocido en la consulta")
+    return kind, purpose, {k: v.strip() for k, v in values.items()}
+
+
+def answer_query(
+    session: Session, *, node: Node, peer: Peer, body: dict[str, Any]
+) -> dict[str, Any]:
+    """HIT with opaque references, or NO_HIT, for records this peer's scope allows."""
+    kind, purpose, values = parse_query(body)
+    within = and_(
+        Record.origin == node.node_id,
+        Record.deleted.is_(False),
+        scope_clause(country=peer.country, agency=peer.agency, table=Record),
+    )
+    if kind is QueryKind.PERSON:
+        query = PersonQuery(
+            values["given_names"],
+            values["surname_1"],
+            values.get("surname_2", ""),
+            values["birth_date"],
+        )
+        found = MATCHER.candidates(session, query, within)
+    else:
+        key = "id:" + compact_id(values[_ID_FIELD[kind]])
+        stmt = (
+            select(Record.id, Record.kind)
+            .join(RecordKey, RecordKey.record_id == Record.id)
+            .where(within, RecordKey.key == key)
+            .limit(MAX_HITS)
+        )
+        found = [(str(a), str(b)) for a, b in session.execute(stmt)]
+    now = datetime.now(UTC)
+    hits = []
+    for record_id, record_kind in found:
+        ref = secrets.token_urlsafe(18)
+        session.add(
+            HitReference(
+                ref=ref,
+                record_id=record_id,
+                peer_node=peer.node_id,
+                purpose=purpose.value,
+                created_at=now,
+            )
+        )
+        hits.append({"ref": ref, "kind": record_kind})
+    session.flush()
+    return {"result": "HIT" if hits else "NO_HIT", "hits": hits}
+
+
+class RateLimiter:
+    """Token bucket per peer (in the serving process): ``rate`` queries/s, ``burst`` at once.
+
+    Written by hand: the rate-limit packages for FastAPI key on client IP and keep state in
+    Redis; here the key is the verified sender node and the state is one dict.
+    """
+
+    def __init__(self, *, rate: float, burst: int) -> None:
+        self.rate = rate
+        self.burst = burst
+        self._buckets: dict[str, tuple[float, float]] = {}
+        self._lock = threading.Lock()
+
+    def take(self, key: str) -> None:
+        """Spend one token for ``key`` or raise ``RateLimited``."""
+        now = time.monotonic()
+        with self._lock:
+            tokens, last = self._buckets.get(key, (float(self.burst), now))
+            tokens = min(float(self.burst), tokens + (now - last) * self.rate)
+            if tokens < 1.0:
+                self._buckets[key] = (tokens, now)
+                raise RateLimited(
+                    f"El nodo {key} superó {self.rate:g} consultas por segundo; reintente luego."
+                )
+            self._buckets[key] = (tokens - 1.0, now)

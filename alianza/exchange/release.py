@@ -1,0 +1,339 @@
+"""Step 2 of Prüm: release requests, decided by a person at the owning node; and consent
+requests for re-sharing a partner's record with a third country (never a copy).
+
+Both sides keep a row with the same ``request_id``; the owner's decision is a signed
+answer the asking side fetches (``requests.poll``) and verifies with the owner's key.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from alianza.auth.permissions import Action, Principal, authorize
+from alianza.errors import Conflict, InputError, NotFound, PermissionDenied
+from alianza.exchange.models import ConsentRequest, HitReference, Peer, ReleaseRequest
+from alianza.node.context import Node
+from alianza.node.keys import canonical, verify
+from alianza.records import service as records
+from alianza.records.models import Record, RecordVersion
+from alianza.records.rules import Rules, Scope
+
+RELEASE_HOURS = 48
+REQUEST_MODELS: tuple[type[ReleaseRequest] | type[ConsentRequest], ...] = (
+    ReleaseRequest,
+    ConsentRequest,
+)  # Prüm II: core data within 48 hours of a confirmed match
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def hours_left(request: ReleaseRequest, now: datetime | None = None) -> float:
+    """Hours until the 48-hour deadline (negative when overdue)."""
+    moment = now or datetime.now(UTC)
+    return (_aware(request.due_at) - moment).total_seconds() / 3600
+
+
+def is_overdue(request: ReleaseRequest, now: datetime | None = None) -> bool:
+    """A pending request past its deadline."""
+    return request.status == "pending" and hours_left(request, now) < 0
+
+
+def _text(body: dict[str, Any], field: str, *, minimum: int = 3, maximum: int = 300) -> str:
+    value = body.get(field)
+    if not isinstance(value, str) or not minimum <= len(value.strip()) <= maximum:
+        raise InputError.at(field, f"texto de {minimum} a {maximum} caracteres obligatorio")
+    return value.strip()
+
+
+# ------------------------------------------------------------------ owner side
+
+
+def receive_release_request(
+    session: Session, *, peer: Peer, body: dict[str, Any]
+) -> dict[str, Any]:
+    """Store a partner's release request against a reference we handed to that partner."""
+    request_id = _text(body, "request_id", minimum=36, maximum=36)
+    ref = _text(body, "ref", minimum=8, maximum=64)
+    hit = session.get(HitReference, ref)
+    if hit is None or hit.peer_node != peer.node_id:
+        raise NotFound("Referencia desconocida para este nodo.")
+    existing = session.scalar(
+        select(ReleaseRequest).where(
+            ReleaseRequest.request_id == request_id, ReleaseRequest.direction == "in"
+        )
+    )
+    if existing is not None:
+        return {"request_id": request_id, "due_at": _aware(existing.due_at).isoformat()}
+    record = session.get(Record, hit.record_id)
+    now = datetime.now(UTC)
+    row = ReleaseRequest(
+        request_id=request_id,
+        direction="in",
+        peer_node=peer.node_id,
+        ref=ref,
+        record_id=hit.record_id,
+        kind=record.kind if record else "",
+        purpose=_text(body, "purpose", maximum=200),
+        legal_basis=_text(body, "legal_basis"),
+        requested_by=_text(body, "requested_by", minimum=1, maximum=120),
+        requested_at=now,
+        due_at=now + timedelta(hours=RELEASE_HOURS),
+        status="pending",
+    )
+    session.add(row)
+    session.flush()
+    return {"request_id": request_id, "due_at": row.due_at.isoformat()}
+
+
+def decide_release(
+    session: Session,
+    *,
+    node: Node,
+    principal: Principal,
+    request_id: str,
+    approve: bool,
+    remove_fields: list[str] | None = None,
+    reason: str = "",
+) -> ReleaseRequest:
+    """A person approves (all fields or some removed) or refuses a partner's request."""
+    authorize(principal, Action.RELEASE)
+    row = session.scalar(
+        select(ReleaseRequest).where(
+            ReleaseRequest.request_id == request_id, ReleaseRequest.direction == "in"
+        )
+    )
+    if row is None or row.record_id is None:
+        raise NotFound(f"No existe la solicitud de entrega {request_id}.")
+    record = session.get(Record, row.record_id)
+    if record is None:
+        raise NotFound(f"El registro de la solicitud {request_id} ya no existe.")
+    authorize(principal, Action.RELEASE, record=record)
+    if row.status != "pending":
+        raise Conflict(f"La solicitud {request_id} ya fue resuelta ({row.status}).")
+    now = datetime.now(UTC)
+    payload: dict[str, Any] = {
+        "request_id": request_id,
+        "owner": node.node_id,
+        "decided_by": principal.label,
+        "decided_at": now.isoformat(),
+    }
+    if approve and not record.deleted:
+        version = session.scalar(
+            select(RecordVersion).where(
+                RecordVersion.record_id == record.id, RecordVersion.version == record.version
+            )
+        )
+        data = json.loads(version.data) if version and version.data else {}
+        removed = sorted(set(remove_fields or []))
+        unknown = [f for f in removed if f not in data]
+        if unknown:
+            raise InputError.at(
+                "remove_fields", f"campos que el registro no tiene: {', '.join(unknown)}"
+            )
+        rules = json.loads(version.rules) if version else {}
+        payload.update(
+            {
+                "status": "approved",
+                "kind": record.kind,
+                "owner_country": record.owner_country,
+                "owner_agency": record.owner_agency,
+                "handling_code": rules.get("handling_code"),
+                "handling_note": rules.get("handling_note"),
+                "source_grade": rules.get("source_grade"),
+                "info_grade": rules.get("info_grade"),
+                "data": {k: v for k, v in data.items() if k not in removed},
+                "removed_fields": removed,
+            }
+        )
+        row.removed_fields = ",".join(removed)
+    else:
+        if not reason.strip():
+            raise InputError.at("reason", "indique el motivo de la negativa")
+        payload.update({"status": "refused", "reason": reason.strip()})
+    row.status = payload["status"]
+    row.decided_by, row.decided_at, row.reason = principal.label, now, reason.strip()
+    row.answer = json.dumps({"payload": payload, "signature": node.key.sign(canonical(payload))})
+    records.audit_act(
+        session,
+        node,
+        principal,
+        f"release.{row.status}",
+        row.request_id,
+        {
+            "peer": row.peer_node,
+            "record": row.record_id,
+            "removed_fields": payload.get("removed_fields", []),
+        },
+    )
+    session.flush()
+    return row
+
+
+def receive_consent_request(
+    session: Session, *, peer: Peer, body: dict[str, Any]
+) -> dict[str, Any]:
+    """Store a partner's request to re-share one of our records with a third country."""
+    request_id = _text(body, "request_id", minimum=36, maximum=36)
+    record_id = _text(body, "record_id", minimum=36, maximum=36)
+    record = session.get(Record, record_id)
+    if record is None or record.deleted:
+        raise NotFound("Registro desconocido.")
+    third = _text(body, "third_country", minimum=2, maximum=2).upper()
+    if (
+        session.scalar(
+            select(ConsentRequest.id).where(
+                ConsentRequest.request_id == request_id, ConsentRequest.direction == "in"
+            )
+        )
+        is None
+    ):
+        session.add(
+            ConsentRequest(
+                request_id=request_id,
+                direction="in",
+                peer_node=peer.node_id,
+                record_id=record_id,
+                third_country=third,
+                purpose=_text(body, "purpose", maximum=200),
+                requested_by=_text(body, "requested_by", minimum=1, maximum=120),
+                requested_at=datetime.now(UTC),
+                status="pending",
+            )
+        )
+        session.flush()
+    return {"request_id": request_id}
+
+
+def decide_consent(
+    session: Session,
+    *,
+    node: Node,
+    principal: Principal,
+    request_id: str,
+    approve: bool,
+    reason: str = "",
+) -> ConsentRequest:
+    """The owner lets a third country see its record (by widening its scope) or refuses."""
+    row = session.scalar(
+        select(ConsentRequest).where(
+            ConsentRequest.request_id == request_id, ConsentRequest.direction == "in"
+        )
+    )
+    if row is None:
+        raise NotFound(f"No existe la solicitud de consentimiento {request_id}.")
+    if row.status != "pending":
+        raise Conflict(f"La solicitud {request_id} ya fue resuelta ({row.status}).")
+    view = records.get_record(session, node=node, principal=principal, record_id=row.record_id)
+    authorize(principal, Action.RELEASE, record=view.record)
+    now = datetime.now(UTC)
+    payload: dict[str, Any] = {
+        "request_id": request_id,
+        "owner": node.node_id,
+        "decided_by": principal.label,
+        "decided_at": now.isoformat(),
+    }
+    if approve:
+        rules = dict(view.as_dict()["rules"])
+        if rules["scope"] != Scope.MEMBERS.value:
+            peer = session.scalar(select(Peer).where(Peer.node_id == row.peer_node))
+            countries = set(rules.get("scope_countries") or [])
+            countries |= {row.third_country} | ({peer.country} if peer else set())
+            rules.update(scope=Scope.PARTNERS.value, scope_countries=sorted(countries))
+        # The owner shares directly, by its own sync: the asking partner never forwards a copy.
+        records.update_record(
+            session,
+            node=node,
+            principal=principal,
+            record_id=row.record_id,
+            data=view.as_dict()["data"],
+            rules=Rules.model_validate(rules),
+            reason=f"consentimiento para {row.third_country}: {row.purpose}",
+        )
+        payload.update({"status": "approved", "third_country": row.third_country})
+    else:
+        if not reason.strip():
+            raise InputError.at("reason", "indique el motivo de la negativa")
+        payload.update({"status": "refused", "reason": reason.strip()})
+    row.status, row.decided_by, row.reason = payload["status"], principal.label, reason.strip()
+    row.answer = json.dumps({"payload": payload, "signature": node.key.sign(canonical(payload))})
+    records.audit_act(
+        session,
+        node,
+        principal,
+        f"consent.{row.status}",
+        request_id,
+        {"peer": row.peer_node, "record": row.record_id, "third": row.third_country},
+    )
+    session.flush()
+    return row
+
+
+def answers_for(session: Session, *, peer: Peer, body: dict[str, Any]) -> dict[str, Any]:
+    """Signed answers to a partner's decided requests (release and consent)."""
+    ids = body.get("request_ids")
+    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids) or len(ids) > 500:
+        raise InputError.at("request_ids", "se esperaba una lista de hasta 500 identificadores")
+    answers: list[dict[str, Any]] = []
+    for model in REQUEST_MODELS:
+        texts = session.scalars(
+            select(model.answer).where(
+                model.request_id.in_(ids),
+                model.direction == "in",
+                model.peer_node == peer.node_id,
+                model.answer.is_not(None),
+            )
+        )
+        answers.extend(json.loads(t) for t in texts if t)
+    return {"answers": answers}
+
+
+# ------------------------------------------------------------------ asking side
+
+
+def new_request_id() -> str:
+    """A fresh request identifier shared by both sides."""
+    return str(uuid.uuid4())
+
+
+def store_answer(session: Session, *, peer: Peer, answer: Any) -> str | None:
+    """Verify an owner's signed answer and record it on our outgoing request."""
+    if not isinstance(answer, dict) or not isinstance(answer.get("payload"), dict):
+        raise InputError.at("answers", "respuesta mal formada")
+    payload, signature = answer["payload"], answer.get("signature")
+    if not isinstance(signature, str) or not verify(peer.public_key, canonical(payload), signature):
+        raise PermissionDenied(f"Respuesta de {peer.node_id} con firma inválida: se descarta.")
+    request_id = payload.get("request_id")
+    release_row = session.scalar(
+        select(ReleaseRequest).where(
+            ReleaseRequest.request_id == request_id,
+            ReleaseRequest.direction == "out",
+            ReleaseRequest.peer_node == peer.node_id,
+        )
+    )
+    consent_row = session.scalar(
+        select(ConsentRequest).where(
+            ConsentRequest.request_id == request_id,
+            ConsentRequest.direction == "out",
+            ConsentRequest.peer_node == peer.node_id,
+        )
+    )
+    row = release_row or consent_row
+    if row is not None and row.status == "pending":
+        row.status = str(payload.get("status"))
+        row.decided_by = str(payload.get("decided_by", ""))
+        row.reason = str(payload.get("reason", ""))
+        row.answer = json.dumps(answer)
+        if release_row is not None:
+            release_row.decided_at = datetime.now(UTC)
+            release_row.removed_fields = ",".join(payload.get("removed_fields", []))
+        session.flush()
+        return str(request_id)
+    return None
