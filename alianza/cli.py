@@ -13,24 +13,27 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from alianza.audit import service as audit
 from alianza.auth import service as auth
-from alianza.auth.permissions import Principal
+from alianza.cli_support import (
+    DirOpt,
+    UserOpt,
+    acting,
+    console,
+    err_console,
+    open_cli_node,
+    settings_for,
+)
 from alianza.db import transaction
 from alianza.errors import AlianzaError, InputError, IntegrityFailure
-from alianza.node.context import Node, open_node
+from alianza.exchange import commands as exchange_commands
 from alianza.node.service import init_node
 from alianza.records import service as records
 from alianza.records.importer import import_items
 from alianza.records.versions import verify_versions
-from alianza.settings import Settings
-
-console = Console()
-err_console = Console(stderr=True)
 
 app = typer.Typer(
     help="alianza: nodo de cooperación en seguridad y migración.",
@@ -45,32 +48,7 @@ app.add_typer(node_app, name="node")
 app.add_typer(users_app, name="users")
 app.add_typer(records_app, name="records")
 app.add_typer(audit_app, name="audit")
-
-DirOpt = Annotated[
-    Path | None,
-    typer.Option("--dir", help="Directorio del nodo (o ALIANZA_DATA_DIR)."),
-]
-UserOpt = Annotated[
-    str, typer.Option("--user", envvar="ALIANZA_USER", help="Usuario que actúa (o ALIANZA_USER).")
-]
-
-
-def settings_for(data_dir: Path | None) -> Settings:
-    """Settings from the environment, with ``--dir`` taking precedence."""
-    return Settings(data_dir=data_dir) if data_dir else Settings()
-
-
-def _open(data_dir: Path | None) -> Node:
-    return open_node(settings_for(data_dir))
-
-
-def _acting(node: Node, username: str) -> Principal:
-    with node.sessions() as session:
-        user = auth.get_user(session, username)
-        if not user.active:
-            raise IntegrityFailure(f"El usuario '{username}' está desactivado.")
-        return auth.principal_of(user)
-
+exchange_commands.register(app)
 
 # ---------------------------------------------------------------- node
 
@@ -92,7 +70,7 @@ def node_init(
 @node_app.command("info")
 def node_info(data_dir: DirOpt = None) -> None:
     """Muestra la identidad del nodo y cuántos registros guarda."""
-    node = _open(data_dir)
+    node = open_cli_node(data_dir)
     with node.sessions() as session:
         counts = records.count_records(session)
         entries = audit.count_entries(session)
@@ -114,7 +92,7 @@ def serve(
 
     from alianza.app import create_app
 
-    node = _open(data_dir)
+    node = open_cli_node(data_dir)
     console.print(f"API de {node.agency} ({node.country}) en http://{host}:{port}/docs")
     uvicorn.run(create_app(node=node), host=host, port=port, log_level="warning")
 
@@ -141,7 +119,7 @@ def users_add(
     data_dir: DirOpt = None,
 ) -> None:
     """Crea un usuario y muestra su primer token de API (una sola vez)."""
-    node = _open(data_dir)
+    node = open_cli_node(data_dir)
     password = sys.stdin.readline().rstrip("\n") if password_stdin else None
     with transaction(node.sessions) as session:
         user = auth.add_user(
@@ -175,7 +153,7 @@ def users_token(
     data_dir: DirOpt = None,
 ) -> None:
     """Emite un nuevo token de API para un usuario."""
-    node = _open(data_dir)
+    node = open_cli_node(data_dir)
     with transaction(node.sessions) as session:
         user = auth.get_user(session, username)
         token, expires = auth.issue_token(session, user=user, ttl_days=days)
@@ -186,7 +164,7 @@ def users_token(
 @users_app.command("list")
 def users_list(data_dir: DirOpt = None) -> None:
     """Lista los usuarios del nodo."""
-    node = _open(data_dir)
+    node = open_cli_node(data_dir)
     table = Table("usuario", "rol", "institución", "país", "activo")
     with node.sessions() as session:
         for u in auth.list_users(session):
@@ -236,8 +214,8 @@ def records_import(
     """Importa registros; si una línea falla, no se guarda ninguno."""
     from alianza.records import csvio, ftm
 
-    node = _open(data_dir)
-    principal = _acting(node, user)
+    node = open_cli_node(data_dir)
+    principal = acting(node, user)
     kind = format or ("csv" if source.lower().endswith(".csv") else "ftm")
     if kind not in ("ftm", "csv"):
         raise InputError.at("--format", f"formato desconocido '{format}'; se admite: ftm, csv")
@@ -298,8 +276,8 @@ def records_export(
     from alianza.auth.permissions import Action, authorize
     from alianza.records import csvio, ftm
 
-    node = _open(data_dir)
-    principal = _acting(node, user)
+    node = open_cli_node(data_dir)
+    principal = acting(node, user)
     authorize(principal, Action.EXPORT)
     if format not in ("ftm", "csv"):
         raise InputError.at("--format", f"formato desconocido '{format}'; se admite: ftm, csv")
@@ -330,8 +308,8 @@ def records_export(
 @records_app.command("review-due")
 def records_review_due(user: UserOpt, data_dir: DirOpt = None) -> None:
     """Lista los registros de su institución cuya fecha de revisión llegó."""
-    node = _open(data_dir)
-    principal = _acting(node, user)
+    node = open_cli_node(data_dir)
+    principal = acting(node, user)
     with transaction(node.sessions) as session:
         rows = records.review_due(session, node=node, principal=principal)
     table = Table("id", "tipo", "registro", "revisión")
@@ -353,8 +331,8 @@ def records_renew(
     data_dir: DirOpt = None,
 ) -> None:
     """Una persona renueva un registro por otro período."""
-    node = _open(data_dir)
-    principal = _acting(node, user)
+    node = open_cli_node(data_dir)
+    principal = acting(node, user)
     try:
         day = date.fromisoformat(until) if until else None
     except ValueError:
@@ -371,8 +349,8 @@ def records_renew(
 @records_app.command("enforce-retention")
 def records_retention(user: UserOpt, data_dir: DirOpt = None) -> None:
     """Elimina los registros no renovados tras el plazo de gracia, y borra sus datos."""
-    node = _open(data_dir)
-    principal = _acting(node, user)
+    node = open_cli_node(data_dir)
+    principal = acting(node, user)
     with transaction(node.sessions) as session:
         removed = records.enforce_retention(session, node=node, principal=principal)
     console.print(f"{len(removed)} registros eliminados por plazo de conservación vencido.")
@@ -381,7 +359,7 @@ def records_retention(user: UserOpt, data_dir: DirOpt = None) -> None:
 @records_app.command("verify")
 def records_verify(data_dir: DirOpt = None) -> None:
     """Verifica la firma y el hash de cada versión guardada."""
-    node = _open(data_dir)
+    node = open_cli_node(data_dir)
     with node.sessions() as session:
         report = verify_versions(session, keys={node.node_id: node.key.public_hex})
     if report.problems:
@@ -400,23 +378,36 @@ def records_verify(data_dir: DirOpt = None) -> None:
 
 
 @audit_app.command("verify")
-def audit_verify(data_dir: DirOpt = None) -> None:
-    """Recalcula la cadena de auditoría y verifica los puntos de control firmados."""
-    node = _open(data_dir)
+def audit_verify(
+    data_dir: DirOpt = None,
+    witnesses: Annotated[
+        bool, typer.Option("--witnesses", help="Preguntar también a cada nodo asociado.")
+    ] = False,
+) -> None:
+    """Recalcula la cadena, verifica los puntos de control firmados y las contrafirmas."""
+    from alianza.exchange.witness import check_witnesses, remote_heads
+
+    node = open_cli_node(data_dir)
     with node.sessions() as session:
         report = audit.verify_chain(session, public_key=node.key.public_hex, node_id=node.node_id)
     if not report.ok:
         raise IntegrityFailure(f"auditoría alterada: {report.problems[0]}")
+    remote = remote_heads(node) if witnesses else None
+    with node.sessions() as session:
+        witnessed = check_witnesses(session, node=node, remote=remote)
+    if witnessed.problems:
+        raise IntegrityFailure(f"auditoría bifurcada: {witnessed.problems[0]}")
     console.print(
         f"[green]✓[/] cadena íntegra: {report.entries:,} entradas, "
-        f"{report.checkpoints:,} puntos de control firmados."
+        f"{report.checkpoints:,} puntos de control firmados, "
+        f"{witnessed.checked:,} atestiguaciones de nodos asociados coherentes."
     )
 
 
 @audit_app.command("checkpoint")
 def audit_checkpoint(data_dir: DirOpt = None) -> None:
     """Firma ahora la cabeza de la cadena."""
-    node = _open(data_dir)
+    node = open_cli_node(data_dir)
     with transaction(node.sessions) as session:
         cp = audit.checkpoint(session, key=node.key, node_id=node.node_id)
     console.print(f"Punto de control firmado en la entrada {cp.seq}.")

@@ -208,7 +208,8 @@ def _pull(
         report.pages += 1
         report.received += received
         report.deletions += len(new_acks)
-        if not answer.body.get("more"):
+        # One more (empty) pull delivers the receipts of deletions applied in the last page.
+        if not answer.body.get("more") and not (new_acks and not acks):
             break
 
 

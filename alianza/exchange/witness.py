@@ -9,7 +9,7 @@ countersignature kept here, and with ``--witnesses`` asks each peer what it witn
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -117,7 +117,27 @@ def witnessed_for(session: Session, *, peer: Peer) -> dict[str, Any]:
 @dataclass(slots=True)
 class WitnessReport:
     checked: int = 0
-    problems: list[str] | None = None
+    problems: list[str] = field(default_factory=list)
+
+
+def remote_heads(node: Node) -> dict[str, list[dict[str, Any]]]:
+    """Ask every peer which of our heads it witnessed (a peer that is down is reported)."""
+    from alianza.exchange import client
+
+    with node.sessions() as session:
+        peers = list(session.scalars(select(Peer).where(Peer.active.is_(True))))
+        for p in peers:
+            session.expunge(p)
+    heads: dict[str, list[dict[str, Any]]] = {}
+    for peer in peers:
+        answer = client.send(
+            node, peer, type="audit.witnessed", body={}, timeout=node.settings.peer_timeout
+        )
+        items = answer.body.get("checkpoints", [])
+        if not isinstance(items, list):
+            raise InputError.at("checkpoints", f"respuesta ilegible de {peer.node_id}")
+        heads[peer.node_id] = items
+    return heads
 
 
 def check_witnesses(

@@ -1,0 +1,45 @@
+"""Pieces every command group shares: consoles, common options, opening the node."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from alianza.auth import service as auth
+from alianza.auth.permissions import Principal
+from alianza.errors import IntegrityFailure
+from alianza.node.context import Node, open_node
+from alianza.settings import Settings
+
+console = Console()
+err_console = Console(stderr=True)
+
+DirOpt = Annotated[
+    Path | None,
+    typer.Option("--dir", help="Directorio del nodo (o ALIANZA_DATA_DIR)."),
+]
+UserOpt = Annotated[
+    str, typer.Option("--user", envvar="ALIANZA_USER", help="Usuario que actúa (o ALIANZA_USER).")
+]
+
+
+def settings_for(data_dir: Path | None) -> Settings:
+    """Settings from the environment, with ``--dir`` taking precedence."""
+    return Settings(data_dir=data_dir) if data_dir else Settings()
+
+
+def open_cli_node(data_dir: Path | None) -> Node:
+    """The node a command works on."""
+    return open_node(settings_for(data_dir))
+
+
+def acting(node: Node, username: str) -> Principal:
+    """The user a command acts as (every command checks its permissions)."""
+    with node.sessions() as session:
+        user = auth.get_user(session, username)
+        if not user.active:
+            raise IntegrityFailure(f"El usuario '{username}' está desactivado.")
+        return auth.principal_of(user)
