@@ -14,6 +14,8 @@ import httpx2
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from alianza.audit import service as audit
+from alianza.audit.models import AuditHead
 from alianza.auth.permissions import Action, Principal, authorize
 from alianza.db import transaction
 from alianza.errors import AlianzaError, Conflict, InputError, NotFound, PeerError
@@ -254,8 +256,12 @@ def _poll_answers(
 
 
 def _witness(node: Node, node_id: str, report: SyncReport, *, http: httpx2.Client | None) -> None:
-    with node.sessions() as session:
+    # Witnesses see the log as it is now: sign the current head first if it moved on.
+    with transaction(node.sessions) as session:
         cp = witness.latest_checkpoint(session)
+        head = session.get(AuditHead, 1)
+        if head is not None and (cp is None or head.seq > cp.seq):
+            cp = audit.checkpoint(session, key=node.key, node_id=node.node_id)
         if cp is None:
             return
         body = {"seq": cp.seq, "head": cp.entry_hash, "signature": cp.signature}

@@ -40,13 +40,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_import
 import common
 import httpx2
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from rich.table import Table
 from sqlalchemy import create_engine, func, select, union
 from sqlalchemy.engine import Connection
 
 from alianza.auth import service as auth
 from alianza.auth.permissions import Principal
-from alianza.db import transaction
+from alianza.db import alembic_config, transaction
 from alianza.node.context import Node, open_node
 from alianza.records import service as records
 from alianza.records.keys import query_keys
@@ -75,8 +77,10 @@ def kept_node(backend: str, n: int) -> tuple[Path, str]:
     if marker.exists():
         url = str(json.loads(marker.read_text(encoding="utf-8"))["database_url"])
         if backend != "postgresql" or common.pg_exists(bench_import.db_name("node", n)):
-            return data_dir, url
-    common.console.print(f"No hay nodo {backend} de {n:,} registros guardado: importando.")
+            if at_head(Settings(data_dir=data_dir, database_url=url).sqlalchemy_url):
+                return data_dir, url
+            common.console.print(f"El nodo guardado en {data_dir} tiene un esquema anterior.")
+    common.console.print(f"Importando un nodo {backend} de {n:,} registros para las consultas.")
     path = common.data_file(n)
     data_dir, url = bench_import.fresh_node(backend, n)
     bench_import.run_ours(data_dir=data_dir, url=url, path=path, n=n)
@@ -85,6 +89,16 @@ def kept_node(backend: str, n: int) -> tuple[Path, str]:
         encoding="utf-8",
     )
     return data_dir, url
+
+
+def at_head(url: str) -> bool:
+    """Whether the database's schema is the newest migration (a kept node may predate it)."""
+    heads = set(ScriptDirectory.from_config(alembic_config(url)).get_heads())
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        current = set(MigrationContext.configure(conn).get_current_heads())
+    engine.dispose()
+    return current == heads
 
 
 def draw_queries(path: Path, *, count: int, seed: int) -> list[Query]:

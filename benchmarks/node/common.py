@@ -16,6 +16,7 @@ import platform
 import resource
 import shlex
 import shutil
+import subprocess
 import sys
 import time
 import uuid
@@ -261,23 +262,47 @@ def command_line() -> str:
     return shlex.join([".venv/bin/python", str(script), *sys.argv[1:]])
 
 
+def code_version() -> dict[str, Any]:
+    """The commit measured, and whether alianza/ or migrations/ differed from it (read-only git)."""
+
+    def git(*args: str) -> str:
+        try:
+            return subprocess.run(
+                ["git", *args], cwd=REPO, capture_output=True, text=True, check=True
+            ).stdout.strip()
+        except (OSError, subprocess.CalledProcessError):
+            return ""
+
+    dirty = git("status", "--porcelain", "--", "alianza", "migrations")
+    return {"commit": git("rev-parse", "HEAD"), "dirty": bool(dirty)}
+
+
 def save_results(section: str, payload: dict[str, Any]) -> Path:
-    """Merge ``payload`` under ``section`` of node.json, keeping every other key."""
+    """Merge ``payload`` under ``section`` of node.json, keeping every other key.
+
+    Each backend's figures carry their own date, command and commit, so a run on one
+    backend updates it and keeps the other backend's last figures as they were.
+    """
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     current: dict[str, Any] = {}
     if RESULTS.exists():
         current = json.loads(RESULTS.read_text(encoding="utf-8"))
-    entry = {
+    stamp = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": command_line(),
-        "machine": machine(),
-        **payload,
+        **code_version(),
     }
+    entry = {**stamp, "machine": machine(), **payload}
+    for figures in entry.get("backends", {}).values():
+        figures.update(stamp)
     old = current.get(section)
     if isinstance(old, dict) and isinstance(old.get("backends"), dict):
-        # A run on one backend keeps the other backend's last figures.
-        merged = {**old["backends"], **entry.get("backends", {})}
-        entry["backends"] = merged
+        kept = {}
+        for backend, figures in old["backends"].items():
+            for key in ("date", "command"):
+                figures.setdefault(key, old.get(key))
+            kept[backend] = figures
+        entry["backends"] = {**kept, **entry.get("backends", {})}
     current[section] = entry
     tmp = RESULTS.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(current, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
