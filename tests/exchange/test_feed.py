@@ -1,0 +1,154 @@
+"""The puller's checks on each version a peer sends (no server needed)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from alianza.db import transaction
+from alianza.errors import AuthenticationError, InputError, IntegrityFailure
+from alianza.exchange import feed
+from alianza.exchange import service as exchange
+from alianza.exchange.models import Peer
+from alianza.node.context import Node
+from alianza.node.keys import generate_key
+from alianza.records.models import RecordVersion
+from alianza.records.versions import signed_version_row
+from tests.conftest import RULES, FreshNode
+
+DATA = {"number": "CSQU3054383", "status": "suspect"}
+
+
+@pytest.fixture
+def puller(fresh: FreshNode, tmp_path: Path) -> tuple[Node, Peer, Node]:
+    node = fresh.init()
+    other = dataclasses.replace(
+        node,
+        key=generate_key(tmp_path / "ec.pem"),
+        node_id="ec-1234",
+        country="EC",
+        agency="Policía Nacional",
+    )
+    with transaction(node.sessions) as s:
+        peer = exchange.add_peer(
+            s,
+            node=node,
+            actor="t",
+            node_id=other.node_id,
+            country="EC",
+            agency="Policía Nacional",
+            url="http://127.0.0.1:9",
+            public_key=other.key.public_hex,
+        )
+        s.expunge(peer)
+    return node, peer, other
+
+
+def _version(by: Node, **over: object) -> dict[str, object]:
+    rules = {
+        **RULES,
+        "handling_code": "H0",
+        "handling_note": None,
+        "source_grade": "X",
+        "info_grade": "4",
+        "scope": "members",
+        "scope_countries": [],
+        "review_date": "2031-01-01",
+    }
+    row = signed_version_row(
+        key=by.key,
+        signer=by.node_id,
+        record_id="0b8f9a52-6c1e-4c59-9a8e-0d3c5a1b2c3d",
+        version=1,
+        kind="container",
+        owner_country="EC",
+        owner_agency="Policía Nacional",
+        data=DATA,
+        rules=rules,
+        tombstone=False,
+        created_at="2026-11-28T00:00:00+00:00",
+        author="pn",
+        reason="",
+    )
+    row.update(over)
+    return row
+
+
+def _apply(node: Node, peer: Peer, entries: list[dict[str, object]]) -> None:
+    with transaction(node.sessions) as s:
+        live = s.get(Peer, peer.id)
+        assert live is not None
+        feed.apply_changes(
+            s, node=node, peer=live, page={"entries": entries, "next_cursor": 1, "more": False}
+        )
+
+
+def test_a_good_version_is_stored_once(puller: tuple[Node, Peer, Node]) -> None:
+    node, peer, other = puller
+    entry = {"type": "version", "version": _version(other)}
+    _apply(node, peer, [entry])
+    _apply(node, peer, [entry, entry])
+    with node.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(RecordVersion)) == 1
+
+
+def test_version_signed_by_someone_else_is_refused(
+    puller: tuple[Node, Peer, Node], tmp_path: Path
+) -> None:
+    node, peer, other = puller
+    third = dataclasses.replace(other, key=generate_key(tmp_path / "pe.pem"), node_id="pe-1")
+    with pytest.raises(AuthenticationError, match="firmada por pe-1"):
+        _apply(node, peer, [{"type": "version", "version": _version(third)}])
+    forged = _version(other)
+    forged["signature"] = _version(third)["signature"]
+    with pytest.raises(AuthenticationError, match="firma inválida"):
+        _apply(node, peer, [{"type": "version", "version": forged}])
+
+
+def test_a_peer_cannot_send_records_it_does_not_own(puller: tuple[Node, Peer, Node]) -> None:
+    node, peer, other = puller
+    row = _version(other, owner_country="CL", owner_agency="PDI")
+    with pytest.raises(AuthenticationError, match="no es suyo"):
+        _apply(node, peer, [{"type": "version", "version": row}])
+
+
+def test_altered_data_and_malformed_entries_are_refused(puller: tuple[Node, Peer, Node]) -> None:
+    node, peer, other = puller
+    row = _version(other)
+    row["data"] = json.dumps({**DATA, "status": "cleared"})
+    with pytest.raises(IntegrityFailure):
+        _apply(node, peer, [{"type": "version", "version": row}])
+    with pytest.raises(InputError):
+        _apply(node, peer, [{"type": "version", "version": {"record_id": "x"}}])
+    with pytest.raises(InputError):
+        _apply(node, peer, [{"type": "borrado-total"}])
+    with node.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(RecordVersion)) == 0
+
+
+def test_neutrality_holds_for_received_data(puller: tuple[Node, Peer, Node]) -> None:
+    from alianza.errors import NeutralityError
+
+    node, peer, other = puller
+    rules = json.loads(str(_version(other)["rules"]))
+    row = signed_version_row(
+        key=other.key,
+        signer=other.node_id,
+        record_id="1b8f9a52-6c1e-4c59-9a8e-0d3c5a1b2c3d",
+        version=1,
+        kind="person",
+        owner_country="EC",
+        owner_agency="Policía Nacional",
+        data={"given_names": "A", "religion": "x"},
+        rules=rules,
+        tombstone=False,
+        created_at="2026-11-28T00:00:00+00:00",
+        author="pn",
+        reason="",
+    )
+    with pytest.raises(NeutralityError):
+        _apply(node, peer, [{"type": "version", "version": row}])
