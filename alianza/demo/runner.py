@@ -1,14 +1,22 @@
-"""``alianza demo``: a Chilean PDI node with synthetic records, its users and its API.
+"""``alianza demo``: a Chilean node (PDI) and an Ecuadorian node (Policía Nacional) as two
+real processes on loopback, with synthetic records, that sync, ask hit/no-hit and release.
 
-The node lives in ``--dir`` (default ``./demo-node``) and is reused on the next run, so
+Both nodes live under ``--dir`` (``cl/`` and ``ec/``) and are reused on the next run, so
 stopping the demo loses nothing; delete the directory to start again.
 """
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import httpx2
 from rich.console import Console
+from rich.panel import Panel
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -18,44 +26,104 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 from rich.table import Table
+from sqlalchemy import select
 
 from alianza.auth import service as auth
 from alianza.db import transaction
 from alianza.demo.generator import generate_records
+from alianza.exchange import service as exchange
+from alianza.exchange.models import Peer, ReleaseRequest
 from alianza.node.context import Node, open_node
 from alianza.node.service import init_node
 from alianza.records import service as records
 from alianza.records.importer import ImportItem, import_items
+from alianza.records.rules import Rules
 from alianza.settings import Settings
 
-DEMO_PASSWORD = "alianza-demo-2026"  # synthetic node on loopback only; printed on purpose
-
-# (username, full name, agency, role)
-DEMO_USERS = [
-    ("admin", "Administración del nodo", "PDI", "administrator"),
-    ("ana.rojas", "Ana Rojas Fuentes", "PDI", "analyst"),
-    ("diego.soto", "Diego Soto Lagos", "PDI", "supervisor"),
-    ("bruno.chacalluta", "Bruno Araya Muñoz", "PDI", "border_officer"),
-    ("carla.puerto", "Carla Vera Núñez", "PDI", "port_analyst"),
-    ("elena.retorno", "Elena Paredes Díaz", "PDI", "caseworker"),
-    ("felipe.carabineros", "Felipe Contreras Vidal", "Carabineros", "analyst"),
-]
+DEMO_PASSWORD = "alianza-demo-2026"  # synthetic nodes on loopback only; printed on purpose
 
 
-def _populate(node: Node, *, n: int, console: Console) -> None:
+@dataclass(frozen=True, slots=True)
+class DemoNode:
+    """One side of the demo."""
+
+    key: str
+    country: str
+    agency: str
+    # (username, full name, agency, role)
+    users: tuple[tuple[str, str, str, str], ...]
+    seed: int
+
+
+CHILE = DemoNode(
+    "cl",
+    "CL",
+    "PDI",
+    (
+        ("admin", "Administración del nodo", "PDI", "administrator"),
+        ("ana.rojas", "Ana Rojas Fuentes", "PDI", "analyst"),
+        ("diego.soto", "Diego Soto Lagos", "PDI", "supervisor"),
+        ("bruno.chacalluta", "Bruno Araya Muñoz", "PDI", "border_officer"),
+        ("carla.puerto", "Carla Vera Núñez", "PDI", "port_analyst"),
+        ("elena.retorno", "Elena Paredes Díaz", "PDI", "caseworker"),
+        ("felipe.carabineros", "Felipe Contreras Vidal", "Carabineros", "analyst"),
+    ),
+    seed=2026,
+)
+ECUADOR = DemoNode(
+    "ec",
+    "EC",
+    "Policía Nacional",
+    (
+        ("admin", "Administración del nodo", "Policía Nacional", "administrator"),
+        ("pablo.andrade", "Pablo Andrade Cevallos", "Policía Nacional", "analyst"),
+        ("maria.supervisora", "María Intriago Zambrano", "Policía Nacional", "supervisor"),
+        ("luis.huaquillas", "Luis Jaramillo Ordóñez", "Policía Nacional", "border_officer"),
+        ("rosa.guayaquil", "Rosa Quiñónez Mendoza", "Policía Nacional", "port_analyst"),
+    ),
+    seed=593,
+)
+
+# A person both sides will talk about: held by Ecuador, shared with Chile under H2.
+SUBJECT = {
+    "category": "wanted",
+    "given_names": "José Luis",
+    "surname_1": "González",
+    "surname_2": "Pérez",
+    "birth_date": "1985-07-14",
+    "sex": "M",
+    "nationality": "EC",
+    "documents": [{"type": "CI_EC", "number": "1710034065"}],
+    "notes": "Coordinación de envíos por Posorja (sintético)",
+}
+SUBJECT_RULES = {
+    "handling_code": "H2",
+    "source_grade": "B",
+    "info_grade": "2",
+    "purpose": "Investigación de tráfico de cocaína por puertos ecuatorianos",
+    "legal_basis": "LOPDP art. 7; acuerdo Chile-Ecuador 2025",
+    "scope": "partners",
+    "scope_countries": ["CL"],
+}
+
+
+def _populate(node: Node, side: DemoNode, *, n: int, console: Console) -> None:
     with transaction(node.sessions) as session:
-        for username, name, agency, role in DEMO_USERS:
+        for username, name, agency, role in side.users:
             auth.add_user(
                 session,
                 username=username,
                 full_name=name,
-                country="CL",
+                country=side.country,
                 agency=agency,
                 role=role,
                 password=DEMO_PASSWORD,
             )
             records.audit_act(session, node, "consola", "user.add", username, {"role": role})
-    batches = [("ana.rojas", n, 2026), ("felipe.carabineros", max(n // 5, 1), 2027)]
+    analysts = [u for u in side.users if u[3] == "analyst"]
+    batches = [(analysts[0][0], n, side.seed)]
+    if len(analysts) > 1:
+        batches.append((analysts[1][0], max(n // 5, 1), side.seed + 1))
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -66,7 +134,7 @@ def _populate(node: Node, *, n: int, console: Console) -> None:
         for username, count, seed in batches:
             with node.sessions() as session:
                 principal = auth.principal_of(auth.get_user(session, username))
-            task = progress.add_task(f"Registros de {principal.agency}", total=count)
+            task = progress.add_task(f"{principal.agency} ({side.country})", total=count)
             items = (
                 ImportItem(
                     where=f"registro sintético {i}",
@@ -75,7 +143,7 @@ def _populate(node: Node, *, n: int, console: Console) -> None:
                     rules=g.rules,
                     source_id=f"demo-{seed}-{i}",
                 )
-                for i, g in enumerate(generate_records(n=count, seed=seed, country="CL"))
+                for i, g in enumerate(generate_records(n=count, seed=seed, country=side.country))
             )
 
             def advance(k: int, t: TaskID = task) -> None:
@@ -90,58 +158,216 @@ def _populate(node: Node, *, n: int, console: Console) -> None:
                     source="demo",
                     progress=advance,
                 )
+    if side is ECUADOR:
+        with transaction(node.sessions) as session:
+            principal = auth.principal_of(auth.get_user(session, "pablo.andrade"))
+            records.create_record(
+                session,
+                node=node,
+                principal=principal,
+                kind="person",
+                data=SUBJECT,
+                rules=Rules.model_validate(SUBJECT_RULES),
+            )
+
+
+def _open_or_create(
+    base: Path, side: DemoNode, *, port: int, n: int, console: Console
+) -> tuple[Node, bool]:
+    settings = Settings(data_dir=base / side.key, port=port, database_url="")
+    if settings.key_path.exists():
+        return open_node(settings), False
+    console.print(f"Creando el nodo {side.agency} ({side.country}) en {settings.data_dir} ...")
+    node = init_node(settings, country=side.country, agency=side.agency)
+    _populate(node, side, n=n, console=console)
+    return node, True
+
+
+def _serve(node: Node, port: int) -> subprocess.Popen[bytes]:
+    log = node.settings.data_dir / "servidor.log"
+    with log.open("ab") as out:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "alianza.cli",
+                "serve",
+                "--dir",
+                str(node.settings.data_dir),
+                "--port",
+                str(port),
+            ],
+            stdout=out,
+            stderr=out,
+            env={**_env(), "ALIANZA_DATA_DIR": str(node.settings.data_dir)},
+        )
+    url = f"http://127.0.0.1:{port}/api/v1/node"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"El servidor de {node.agency} terminó; vea {log}.")
+        try:
+            if httpx2.get(url, timeout=1).status_code == 200:
+                return proc
+        except httpx2.HTTPError:
+            time.sleep(0.2)
+    proc.terminate()
+    raise RuntimeError(f"El servidor de {node.agency} no respondió en el puerto {port}.")
+
+
+def _env() -> dict[str, str]:
+    import os
+
+    return {k: v for k, v in os.environ.items() if not k.startswith("ALIANZA_")}
+
+
+def _link(a: Node, b: Node, url: str) -> None:
+    with transaction(a.sessions) as session:
+        if session.scalar(select(Peer).where(Peer.node_id == b.node_id)) is None:
+            exchange.add_peer(
+                session,
+                node=a,
+                actor="consola",
+                node_id=b.node_id,
+                country=b.country,
+                agency=b.agency,
+                url=url,
+                public_key=b.key.public_hex,
+            )
+
+
+def _story(cl: Node, ec: Node, ec_url: str, console: Console) -> None:
+    """Sync both ways, a hit/no-hit, a release decided by a person in Ecuador."""
+    for here, there in ((cl, ec), (ec, cl)):
+        for report in exchange.sync_all(here):
+            state = report.error or (
+                f"{report.received:,} versiones recibidas, testigo "
+                f"{'cruzado' if report.witnessed else 'pendiente'}"
+            )
+            console.print(f"  {here.agency} ({here.country}) ← {there.agency}: {state}")
+    with cl.sessions() as session:
+        ana = auth.principal_of(auth.get_user(session, "ana.rojas"))
+    values = {k: SUBJECT[k] for k in ("given_names", "surname_1", "surname_2", "birth_date")}
+    console.print(
+        f"\n[bold]PDI consulta[/] a Ecuador por {values['given_names']} "
+        f"{values['surname_1']} {values['surname_2']} ({values['birth_date']}):"
+    )
+    results = exchange.query_peers(
+        cl,
+        principal=ana,
+        kind="person",
+        values={k: str(v) for k, v in values.items()},
+        purpose="investigation",
+        only=ec.node_id,
+    )
+    result = results[0]
+    console.print(
+        f"  Respuesta: [bold yellow]{result['result']}[/] — referencia opaca, "
+        "sin ningún dato de la persona."
+    )
+    if result["result"] != "HIT":
+        return
+    ref = result["hits"][0]["ref"]
+    request = exchange.request_release(
+        cl,
+        principal=ana,
+        peer_node=ec.node_id,
+        ref=ref,
+        kind="person",
+        purpose="Investigación conjunta de tráfico de cocaína",
+        legal_basis="Ley 20.000 (Chile); acuerdo Chile-Ecuador 2025",
+    )
+    console.print(f"  PDI pide la entrega (solicitud {request.request_id[:8]}…, plazo 48 h).")
+    with ec.sessions() as session:
+        supervisor = auth.get_user(session, "maria.supervisora")
+    with transaction(ec.sessions) as session:
+        token, _ = auth.issue_token(session, user=supervisor, ttl_days=1)
+    answer = httpx2.post(
+        f"{ec_url}/api/v1/releases/{request.request_id}/approve",
+        json={"remove_fields": ["notes"]},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+    )
+    answer.raise_for_status()
+    console.print(
+        "  [bold]Policía Nacional[/]: la supervisora aprueba por la API, quitando el campo 'notes'."
+    )
+    exchange.sync_all(cl)
+    import json
+
+    with cl.sessions() as session:
+        row = session.scalar(
+            select(ReleaseRequest).where(ReleaseRequest.request_id == request.request_id)
+        )
+        payload: dict[str, Any] = json.loads(row.answer)["payload"] if row and row.answer else {}
+    console.print(
+        f"  PDI recibe una entrega firmada ({payload.get('status')}), código de "
+        f"manejo {payload.get('handling_code')}: "
+        f"{json.dumps(payload.get('data', {}), ensure_ascii=False)}"
+    )
+
+
+def _print_access(node: Node, side: DemoNode, port: int, console: Console) -> None:
+    users = Table(
+        "usuario",
+        "rol",
+        "institución",
+        title=f"{side.agency} ({side.country}) · http://127.0.0.1:{port}/docs",
+    )
+    lines = []
+    with transaction(node.sessions) as session:
+        for username, _, agency, role in side.users:
+            token, _ = auth.issue_token(session, user=auth.get_user(session, username), ttl_days=30)
+            records.audit_act(session, node, "consola", "user.token", username, {"days": 30})
+            users.add_row(username, role, agency)
+            lines.append(f"  {username:<20} {token}")
+    console.print(users)
+    console.print(f"Tokens de API de {side.agency} (30 días):")
+    for line in lines:
+        console.print(line, soft_wrap=True, highlight=False)
 
 
 def run_demo(*, data_dir: Path, port: int, n: int, serve: bool, console: Console) -> None:
-    """Create (or reopen) the demo node, print how to use it, serve its API until Ctrl-C."""
-    settings = Settings(data_dir=data_dir, port=port)
-    if settings.key_path.exists():
-        node = open_node(settings)
+    """Create (or reopen) both demo nodes, run them, tell what happened, wait for Ctrl-C."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    cl, _ = _open_or_create(data_dir, CHILE, port=port, n=n, console=console)
+    ec, _ = _open_or_create(data_dir, ECUADOR, port=port + 1, n=n, console=console)
+    cl_url, ec_url = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{port + 1}"
+    _link(cl, ec, ec_url)
+    _link(ec, cl, cl_url)
+    servers = [_serve(cl, port), _serve(ec, port + 1)]
+    try:
         console.print(
-            f"Reutilizando el nodo de demostración en {data_dir} (bórrelo para empezar de cero)."
+            Panel.fit(
+                f"Nodos en marcha: PDI (Chile) {cl_url} · Policía Nacional (Ecuador) {ec_url}"
+            )
         )
-    else:
-        console.print(f"Creando un nodo de demostración de la PDI (Chile) en {data_dir} ...")
-        node = init_node(settings, country="CL", agency="PDI")
-        _populate(node, n=n, console=console)
-    with node.sessions() as session:
-        counts = records.count_records(session)
-    table = Table("tipo de registro", "cantidad", title=f"Nodo {node.node_id} · PDI (CL)")
-    for kind, count in sorted(counts.items()):
-        table.add_row(kind, f"{count:,}")
-    console.print(table)
-    users = Table("usuario", "rol", "institución")
-    tokens = []
-    with transaction(node.sessions) as session:
-        for username, _, agency, role in DEMO_USERS:
-            user = auth.get_user(session, username)
-            token, _ = auth.issue_token(session, user=user, ttl_days=30)
-            records.audit_act(session, node, "consola", "user.token", username, {"days": 30})
-            users.add_row(username, role, agency)
-            tokens.append(f"  {username:<20} {token}")
-    console.print(users)
-    console.print("Tokens de API (vigentes 30 días):")
-    for line in tokens:
-        console.print(line, soft_wrap=True, highlight=False)
-    base = f"http://127.0.0.1:{port}"
-    console.print(f"Contraseña de todos los usuarios de demostración: [bold]{DEMO_PASSWORD}[/]")
-    console.print("Ejemplos:")
-    login = (
-        f"  curl -s -X POST {base}/api/v1/auth/token -H 'content-type: application/json' "
-        f'-d \'{{"username":"ana.rojas","password":"{DEMO_PASSWORD}"}}\''
-    )
-    console.print(login, soft_wrap=True, highlight=False)
-    console.print(
-        f"  curl -s '{base}/api/v1/records?q=gonzalez' -H 'authorization: Bearer TOKEN'",
-        soft_wrap=True,
-        highlight=False,
-    )
-    console.print(f"  alianza audit verify --dir {data_dir}")
-    if not serve:
-        return
-    import uvicorn
-
-    from alianza.app import create_app
-
-    console.print(f"API en {base}/docs · Ctrl-C para detener.")
-    uvicorn.run(create_app(node=node), host="127.0.0.1", port=port, log_level="warning")
+        _story(cl, ec, ec_url, console)
+        table = Table("tipo de registro", "Chile (PDI)", "Ecuador (Policía Nacional)")
+        with cl.sessions() as a, ec.sessions() as b:
+            ca, cb = records.count_records(a), records.count_records(b)
+        for kind in sorted(set(ca) | set(cb)):
+            table.add_row(kind, f"{ca.get(kind, 0):,}", f"{cb.get(kind, 0):,}")
+        console.print(table)
+        _print_access(cl, CHILE, port, console)
+        _print_access(ec, ECUADOR, port + 1, console)
+        console.print(f"Contraseña de los usuarios de demostración: [bold]{DEMO_PASSWORD}[/]")
+        console.print(
+            f"Verificar la auditoría: alianza audit verify --dir {data_dir}/cl --witnesses",
+            soft_wrap=True,
+            highlight=False,
+        )
+        if not serve:
+            return
+        console.print("Ambas API siguen en marcha · Ctrl-C para detener.")
+        while all(p.poll() is None for p in servers):
+            time.sleep(0.5)
+        console.print("[red]Un servidor terminó; se detiene la demostración.[/]")
+    finally:
+        for proc in servers:
+            proc.terminate()
+        for proc in servers:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()

@@ -185,7 +185,9 @@ def _check_version(entry: Any, peer: Peer, where: str) -> dict[str, Any]:
         raise AuthenticationError(
             f"{where}: versión firmada por {entry['signer']}, no por {peer.node_id}"
         )
-    if (entry["owner_country"], entry["owner_agency"]) != (peer.country, peer.agency):
+    # A node may host several agencies of its own country (PDI and Carabineros on one
+    # Chilean node), never another country's: that would be a copy, not its own record.
+    if entry["owner_country"] != peer.country:
         raise AuthenticationError(f"{where}: {peer.node_id} envía un registro que no es suyo")
     if entry["kind"] not in KIND_VALUES:
         raise InputError.at(f"{where}.kind", f"tipo desconocido '{entry['kind']}'")

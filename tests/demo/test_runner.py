@@ -1,0 +1,68 @@
+"""The main job, end to end: two real node processes, sync, hit, release (``make demo``)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.exchange.conftest import free_port
+
+
+def _two_free_ports() -> int:
+    """A free port whose successor is free too (the Ecuadorian node takes the next one)."""
+    import socket
+
+    for _ in range(50):
+        port = free_port()
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port + 1))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no hay dos puertos libres seguidos")
+
+
+def test_demo_runs_both_nodes_and_tells_the_story(tmp_path: Path) -> None:
+    port = _two_free_ports()
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "alianza.cli",
+            "demo",
+            "--dir",
+            str(tmp_path / "demo"),
+            "--records",
+            "150",
+            "--port",
+            str(port),
+            "--no-serve",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"COLUMNS": "200", "PATH": "/usr/bin"},
+    )
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "testigo cruzado" in out
+    assert "Respuesta: HIT" in out
+    assert "código de manejo H2" in out and "Posorja" not in out  # 'notes' was removed
+    assert "ana.rojas" in out and "maria.supervisora" in out
+    again = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "alianza.cli",
+            "audit",
+            "verify",
+            "--dir",
+            str(tmp_path / "demo" / "cl"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert again.returncode == 0, again.stderr
