@@ -28,7 +28,7 @@ from alianza.cli_support import (
     settings_for,
 )
 from alianza.db import transaction
-from alianza.errors import AlianzaError, InputError, IntegrityFailure
+from alianza.errors import AlianzaError, InputError, IntegrityFailure, NodeNotInitialised
 from alianza.exchange import commands as exchange_commands
 from alianza.node.service import init_node
 from alianza.records import service as records
@@ -65,6 +65,21 @@ def node_init(
     console.print(f"Clave pública Ed25519: {node.key.public_hex}")
     console.print(f"Directorio: {node.settings.data_dir.resolve()}")
     console.print("Siguiente paso: 'alianza users add ... --role administrator'.")
+
+
+@node_app.command("migrate")
+def node_migrate(data_dir: DirOpt = None) -> None:
+    """Lleva la base de datos del nodo a la última versión del esquema."""
+    from alianza.db import migrate
+
+    settings = settings_for(data_dir)
+    if not settings.key_path.exists():
+        raise NodeNotInitialised(f"No hay nodo en {settings.data_dir}.")
+    migrate(settings.sqlalchemy_url)
+    node = open_cli_node(data_dir)
+    with transaction(node.sessions) as session:
+        records.audit_act(session, node, "consola", "node.migrate", node.node_id, {})
+    console.print("[green]Esquema al día.[/]")
 
 
 @node_app.command("info")

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, MetaData, create_engine, event, inspect
+from sqlalchemy import Engine, MetaData, create_engine, event, inspect, text
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from alianza.errors import NodeNotInitialised
@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+# The newest migration; tests check it equals Alembic's head, so the two cannot drift.
+SCHEMA_REVISION = "0002"
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -105,6 +107,14 @@ def open_engine(settings: Settings) -> Engine:
         raise NodeNotInitialised(
             f"La base de datos de {settings.data_dir} no está inicializada: "
             "ejecute 'alianza node init'."
+        )
+    with engine.connect() as conn:
+        revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    if revision != SCHEMA_REVISION:
+        engine.dispose()
+        raise NodeNotInitialised(
+            f"El esquema de {settings.data_dir} está en la versión {revision}, no en "
+            f"{SCHEMA_REVISION}: ejecute 'alianza node migrate --dir {settings.data_dir}'."
         )
     return engine
 

@@ -23,7 +23,12 @@ from alianza.node.context import Node
 from alianza.node.keys import canonical, digest, verify
 from alianza.records.keys import label, record_keys
 from alianza.records.kinds import check_neutrality
-from alianza.records.models import Record, RecordKey, RecordVersion
+from alianza.records.models import (
+    RECORD_KEYS,
+    Record,
+    RecordKey,
+    RecordVersion,
+)
 from alianza.records.rules import KIND_VALUES, RecordKind
 from alianza.records.versions import version_header
 
@@ -294,7 +299,7 @@ def _store_version(session: Session, *, node: Node, peer: Peer, entry: dict[str,
         else:
             keys = [{"record_id": rid, "key": k} for k in sorted(record_keys(kind, data or {}))]
             if keys:
-                session.execute(insert(RecordKey), keys)
+                session.execute(insert(RECORD_KEYS), keys)
     session.flush()
     return True
 

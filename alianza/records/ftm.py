@@ -15,7 +15,6 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from followthemoney import model
-from followthemoney.exc import InvalidData
 
 from alianza.errors import InputError, NeutralityError
 from alianza.records.identifiers import DocumentType, document_type_for_country
@@ -186,56 +185,80 @@ def from_entity(entity: Any, *, where: str) -> ImportItem:
             raise NeutralityError(
                 f"{where}: properties.{prop}: la regla de neutralidad prohíbe este dato"
             )
-    try:
-        proxy = model.get_proxy({k: v for k, v in entity.items() if k != "alianza"}, cleaned=False)
-    except InvalidData as exc:
-        raise InputError.at(where, f"entidad FtM inválida: {exc}") from None
-    except (TypeError, ValueError, AttributeError) as exc:
-        raise InputError.at(where, f"entidad FtM ilegible: {exc}") from None
-    for prop in properties:
-        if prop not in proxy.schema.properties:
+    # FtM's own proxy normalises every value on load, which costs more than our whole
+    # validation; we only need the schema, its property names and the raw values.
+    schema = model.get(str(entity.get("schema", "")))
+    if schema is None:
+        raise InputError.at(f"{where}: schema", f"esquema FtM desconocido '{entity.get('schema')}'")
+    for prop, values in properties.items():
+        if prop not in schema.properties:
             raise InputError.at(
-                f"{where}: properties.{prop}", f"propiedad desconocida en {proxy.schema.name}"
+                f"{where}: properties.{prop}", f"propiedad desconocida en {schema.name}"
             )
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            raise InputError.at(f"{where}: properties.{prop}", "se esperaba una lista de textos")
+    source_id = entity.get("id")
+    if source_id is not None and not isinstance(source_id, str):
+        raise InputError.at(f"{where}: id", "se esperaba un texto")
+    proxy = _Values(schema.name, properties)
     block = entity.get("alianza") or {}
     if not isinstance(block, dict):
         raise InputError.at(f"{where}: alianza", "se esperaba un objeto")
-    by_schema = _SCHEMA_KIND.get(proxy.schema.name)
+    by_schema = _SCHEMA_KIND.get(schema.name)
     kind_text = block.get("kind") or (by_schema.value if by_schema else None)
     if kind_text not in KIND_VALUES:
-        raise InputError.at(f"{where}: schema", f"esquema FtM no admitido '{proxy.schema.name}'")
+        raise InputError.at(f"{where}: schema", f"esquema FtM no admitido '{schema.name}'")
     kind = RecordKind(kind_text)
     extra = block.get("extra") or {}
     if not isinstance(extra, dict):
         raise InputError.at(f"{where}: alianza.extra", "se esperaba un objeto")
     data: dict[str, Any] = dict(extra)
     for ours, theirs in _PROPS[kind][1]:
-        if theirs in proxy.schema.properties:
+        if theirs in schema.properties:
             value = proxy.first(theirs)
             if value:
                 data[ours] = value.upper() if ours in _UPPER else value
     if kind is RecordKind.PERSON:
         _person_fields(proxy, data)
-    if kind is RecordKind.DOCUMENT and proxy.schema.name == "Passport":
+    if kind is RecordKind.DOCUMENT and schema.name == "Passport":
         data.setdefault("document_type", DocumentType.PASSPORT.value)
     if kind is RecordKind.ORGANISATION and proxy.get("alias"):
         data["aliases"] = proxy.get("alias")
     rules = block.get("rules") or {}
     if not isinstance(rules, dict):
         raise InputError.at(f"{where}: alianza.rules", "se esperaba un objeto")
-    return ImportItem(where=where, kind=kind.value, data=data, rules=rules, source_id=proxy.id)
+    return ImportItem(where=where, kind=kind.value, data=data, rules=rules, source_id=source_id)
 
 
-def _person_fields(proxy: Any, data: dict[str, Any]) -> None:
-    if "surname_1" not in data and proxy.first("lastName"):
-        first, second = split_surnames(proxy.first("lastName"))
+class _Values:
+    """Read access to an entity's raw property values (first value, all values)."""
+
+    __slots__ = ("properties", "schema")
+
+    def __init__(self, schema: str, properties: dict[str, list[str]]) -> None:
+        self.schema = schema
+        self.properties = properties
+
+    def first(self, prop: str) -> str | None:
+        values = self.properties.get(prop) or []
+        return values[0].strip() or None if values else None
+
+    def get(self, prop: str) -> list[str]:
+        return [v for v in (self.properties.get(prop) or []) if v.strip()]
+
+
+def _person_fields(proxy: _Values, data: dict[str, Any]) -> None:
+    last_name = proxy.first("lastName")
+    if "surname_1" not in data and last_name:
+        first, second = split_surnames(last_name)
         data["surname_1"] = first
         if second:
             data["surname_2"] = second
-    if "given_names" not in data and proxy.first("name") and "surname_1" in data:
+    full_name = proxy.first("name")
+    if "given_names" not in data and full_name and "surname_1" in data:
         # Only a full name: drop the surname words we know, keep the rest as given names.
         known = set(name_tokens(f"{data.get('surname_1', '')} {data.get('surname_2', '')}"))
-        rest = [w for w in proxy.first("name").split() if (name_tokens(w) or [""])[0] not in known]
+        rest = [w for w in full_name.split() if (name_tokens(w) or [""])[0] not in known]
         if rest:
             data["given_names"] = " ".join(rest)
     gender = proxy.first("gender")

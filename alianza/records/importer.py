@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -24,10 +24,17 @@ from sqlalchemy.orm import Session
 from alianza.auth.permissions import Action, Principal, authorize
 from alianza.errors import FieldProblem, InputError, PermissionDenied
 from alianza.node.context import Node
-from alianza.node.keys import canonical, digest
+from alianza.node.keys import digest
 from alianza.records.keys import label, record_keys
 from alianza.records.kinds import raise_validation, validate_data
-from alianza.records.models import Record, RecordKey, RecordVersion
+from alianza.records.models import (
+    RECORD_KEYS,
+    RECORD_VERSIONS,
+    RECORDS,
+    Record,
+    RecordKey,
+    RecordVersion,
+)
 from alianza.records.rules import KIND_VALUES, RecordKind, Rules
 from alianza.records.service import _scope_text, audit_act, settle_rules
 from alianza.records.versions import signed_version_row
@@ -120,6 +127,15 @@ def _resolve_ids(
     return ids
 
 
+def _freeze(value: Any) -> Hashable:
+    """A hashable image of a small JSON value (cheaper than serialising it)."""
+    if isinstance(value, dict):
+        return tuple(sorted((k, _freeze(v)) for k, v in value.items()))
+    if isinstance(value, list):
+        return tuple(_freeze(v) for v in value)
+    return (type(value).__name__, value)
+
+
 class _RulesCache:
     """Validated rules by their canonical text: most files share a handful of rule sets."""
 
@@ -127,11 +143,11 @@ class _RulesCache:
         self.node = node
         self.defaults = {k: v for k, v in defaults.items() if v is not None}
         self.today = datetime.now(UTC).date()
-        self._seen: dict[str, dict[str, Any]] = {}
+        self._seen: dict[Hashable, dict[str, Any]] = {}
 
     def settle(self, rules: dict[str, Any]) -> dict[str, Any]:
         merged = {**self.defaults, **{k: v for k, v in rules.items() if v is not None}}
-        text = canonical(merged).decode()
+        text = _freeze(merged)
         hit = self._seen.get(text)
         if hit is None:
             try:
@@ -280,11 +296,11 @@ def _flush(
         )
         keys.extend({"record_id": rid, "key": k} for k in sorted(record_keys(kind, clean)))
     if new_records:
-        session.execute(insert(Record), new_records)
+        session.execute(insert(RECORDS), new_records)
     if changed_ids:
         session.flush()
         session.execute(delete(RecordKey).where(RecordKey.record_id.in_(changed_ids)))
     if versions:
-        session.execute(insert(RecordVersion), versions)
+        session.execute(insert(RECORD_VERSIONS), versions)
     if keys:
-        session.execute(insert(RecordKey), keys)
+        session.execute(insert(RECORD_KEYS), keys)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from normality import ascii_text
@@ -65,6 +66,7 @@ NEUTRALITY_FIELDS = frozenset(
 )
 
 
+@lru_cache(maxsize=4096)
 def _norm_key(key: str) -> str:
     # ASCII-fold first so that "política", "origen_étnico" or "RELIGIÓN" are caught too.
     folded = ascii_text(key) or ""

@@ -70,3 +70,9 @@ class RecordKey(Base):
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
 
     __table_args__ = (Index("ix_record_keys_key", "key"),)
+
+
+# Core tables for bulk inserts (an ORM object per row costs more than the row itself).
+RECORDS = Base.metadata.tables["records"]
+RECORD_VERSIONS = Base.metadata.tables["record_versions"]
+RECORD_KEYS = Base.metadata.tables["record_keys"]

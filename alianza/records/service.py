@@ -23,7 +23,13 @@ from alianza.errors import Conflict, InputError, NotFound, PermissionDenied
 from alianza.node.context import Node
 from alianza.records.keys import label, query_keys, record_keys
 from alianza.records.kinds import validate_data
-from alianza.records.models import Record, RecordKey, RecordVersion
+from alianza.records.models import (
+    RECORD_KEYS,
+    RECORD_VERSIONS,
+    Record,
+    RecordKey,
+    RecordVersion,
+)
 from alianza.records.rules import RecordKind, Rules, Scope
 from alianza.records.versions import signed_version_row
 
@@ -130,7 +136,7 @@ def _replace_keys(session: Session, record_id: str, keys: Iterable[str]) -> None
     session.execute(delete(RecordKey).where(RecordKey.record_id == record_id))
     rows = [{"record_id": record_id, "key": k} for k in sorted(keys)]
     if rows:
-        session.execute(insert(RecordKey), rows)
+        session.execute(insert(RECORD_KEYS), rows)
 
 
 def create_record(
@@ -180,7 +186,7 @@ def create_record(
         reason=reason,
         at=now,
     )
-    session.execute(insert(RecordVersion), [row])
+    session.execute(insert(RECORD_VERSIONS), [row])
     _replace_keys(session, record.id, record_keys(the_kind, clean))
     audit_act(session, node, principal, "record.create", record.id, {"kind": the_kind.value})
     return _view(session, record)
@@ -322,7 +328,7 @@ def _new_version(
         reason=reason,
         at=now,
     )
-    session.execute(insert(RecordVersion), [row])
+    session.execute(insert(RECORD_VERSIONS), [row])
     record.version = version
     record.deleted = tombstone
     record.handling_code = rules["handling_code"]

@@ -198,3 +198,15 @@ def test_split_surnames_keeps_particles() -> None:
     assert ftm.split_surnames("de la Cruz Peña") == ("de la Cruz", "Peña")
     assert ftm.split_surnames("Peña de la Cruz") == ("Peña", "de la Cruz")
     assert ftm.split_surnames("Soto") == ("Soto", None)
+
+
+def test_canonical_bytes_equal_the_standard_library_form() -> None:
+    """Signatures cover canonical bytes; orjson must give exactly json.dumps' form."""
+    from alianza.node.keys import canonical
+
+    for g in generate_records(n=500, seed=11):
+        for value in (g.data, g.rules):
+            expected = json.dumps(
+                value, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+            ).encode()
+            assert canonical(value) == expected
