@@ -101,14 +101,30 @@ def serve(
     data_dir: DirOpt = None,
     host: Annotated[str, typer.Option(help="Dirección de escucha.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Puerto.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Procesos servidores (uno por núcleo).")] = 1,
 ) -> None:
     """Sirve la API del nodo (documentación en /docs)."""
+    import os
+
     import uvicorn
 
     from alianza.app import create_app
 
     node = open_cli_node(data_dir)
     console.print(f"API de {node.agency} ({node.country}) en http://{host}:{port}/docs")
+    if workers > 1:
+        # Each worker process opens the node itself; the rate limit then holds per worker.
+        os.environ["ALIANZA_DATA_DIR"] = str(node.settings.data_dir)
+        node.engine.dispose()
+        uvicorn.run(
+            "alianza.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="warning",
+        )
+        return
     uvicorn.run(create_app(node=node), host=host, port=port, log_level="warning")
 
 

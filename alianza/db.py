@@ -7,6 +7,8 @@ PostgreSQL through ``ALIANZA_DATABASE_URL``. The schema is owned by Alembic
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -59,9 +61,27 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
 
+        # SQLite has one writer at a time. Threads of this process queue on a lock instead
+        # of on SQLite's busy handler, whose growing sleeps (up to 100 ms each) turned a
+        # 2 ms request into hundreds of milliseconds under load. Reentrant, so a thread
+        # that opens a second connection gets SQLite's own "locked" error, not a hang.
+        writer = threading.RLock()
+
         @event.listens_for(engine, "begin")
         def _begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            writer.acquire()
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            except BaseException:
+                writer.release()
+                raise
+
+        @event.listens_for(engine, "commit")
+        @event.listens_for(engine, "rollback")
+        def _end(conn: Any) -> None:
+            # Released already when a failed commit is followed by its rollback.
+            with contextlib.suppress(RuntimeError):
+                writer.release()
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)

@@ -53,7 +53,6 @@ def test_an_old_schema_is_refused_until_migrated(fresh: FreshNode) -> None:
             "checkpoint_witnesses",
         ):
             conn.execute(text(f"DROP TABLE {table}"))
-        conn.execute(text("DROP INDEX ix_records_origin"))
         conn.execute(text("ALTER TABLE records DROP COLUMN origin"))
     proc = fresh.cli("node", "migrate")
     assert proc.returncode == 0, proc.stderr

@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, text
 from sqlalchemy.orm import Session
 
 from alianza.auth.permissions import Action, Principal, authorize
@@ -39,6 +39,8 @@ from alianza.records.rules import KIND_VALUES, RecordKind, Rules
 from alianza.records.service import _scope_text, audit_act, settle_rules
 from alianza.records.versions import signed_version_row
 
+_ANALYZE_AFTER = 10_000
+_ANALYZE_AT = frozenset({20_000, 200_000})
 _NAMESPACE = uuid.UUID("6f1c4a52-3b0e-4d7e-9a51-4c1f3e7a2b90")
 
 
@@ -193,10 +195,19 @@ def import_items(
             if progress:
                 progress(len(batch))
             batch = []
+            if result.total in _ANALYZE_AT:
+                # The tables grew inside this transaction; without fresh statistics
+                # PostgreSQL keeps planning for the empty tables it last saw.
+                session.execute(text("ANALYZE records"))
+                session.execute(text("ANALYZE record_keys"))
     if batch:
         _flush(session, node=node, principal=principal, batch=batch, result=result)
         if progress:
             progress(len(batch))
+    if result.created + result.updated >= _ANALYZE_AFTER:
+        # Fresh statistics keep the planner on the selective search-key index after a
+        # large load (PostgreSQL's autovacuum would get there later; SQLite never would).
+        session.execute(text("ANALYZE"))
     audit_act(
         session,
         node,

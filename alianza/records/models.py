@@ -16,11 +16,13 @@ class Record(Base):
     __tablename__ = "records"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    kind: Mapped[str] = mapped_column(String(20), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # no index: low selectivity, see origin
     owner_country: Mapped[str] = mapped_column(String(2))
     owner_agency: Mapped[str] = mapped_column(String(80))
     # The node that owns the record: this node, or the peer a received copy came from.
-    origin: Mapped[str] = mapped_column(String(64), index=True)
+    # Not indexed on purpose: nearly every row shares one value, and an index on it lured
+    # SQLite's planner away from the selective search-key index (23 ms instead of 0.3 ms).
+    origin: Mapped[str] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(Integer)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     handling_code: Mapped[str] = mapped_column(String(2))

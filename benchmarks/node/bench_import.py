@@ -23,6 +23,7 @@ import argparse
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +67,12 @@ def run_ours(*, data_dir: Path, url: str, path: Path, n: int) -> dict[str, Any]:
         common.stopwatch() as wall,
     ):
         task = bar.add_task("alianza import_items", total=n)
+        marks: list[tuple[int, float]] = [(0, time.perf_counter())]
+
+        def advance(k: int) -> None:
+            bar.advance(task, k)
+            marks.append((marks[-1][0] + k, time.perf_counter()))
+
         with transaction(node.sessions) as session:
             result = import_items(
                 session,
@@ -73,10 +80,20 @@ def run_ours(*, data_dir: Path, url: str, path: Path, n: int) -> dict[str, Any]:
                 principal=principal,
                 items=read_lines(fh),
                 source=str(path),
-                progress=lambda k: bar.advance(task, k),
+                progress=advance,
             )
     node.engine.dispose()
-    return {"records": result.created, "seconds": wall[0]}
+    return {"records": result.created, "seconds": wall[0], "rate_by_decile": _deciles(marks, n)}
+
+
+def _deciles(marks: list[tuple[int, float]], n: int) -> list[float]:
+    """Records/s in each tenth of the file: a rate that falls means per-batch cost grows."""
+    rates = []
+    for d in range(10):
+        lo = next(m for m in marks if m[0] >= n * d // 10)
+        hi = next((m for m in marks if m[0] >= n * (d + 1) // 10), marks[-1])
+        rates.append(round((hi[0] - lo[0]) / (hi[1] - lo[1]), 1) if hi[1] > lo[1] else 0.0)
+    return rates
 
 
 def run_anchor(*, url: str, path: Path, n: int, batch: int) -> dict[str, Any]:
@@ -195,6 +212,7 @@ def bench_backend(backend: str, *, path: Path, n: int, batch: int, keep: bool) -
             common.pg_drop(db_name("node", n))
         common.reset_dir(data_dir).rmdir()
     return {
+        "n": n,
         "ours": ours,
         "anchor": anchor,
         "ratio_anchor_over_ours": anchor["records_per_s"] / ours["records_per_s"],

@@ -285,7 +285,7 @@ def bench_backend(
         server.stop()
         plain.dispose()
         node.engine.dispose()
-    out: dict[str, Any] = {}
+    out: dict[str, Any] = {"records": n, "queries": len(queries)}
     for side, values in times.items():
         out[side] = _summary(values) | {"queries_with_results": hits[side]}
     out["ratio_p50_inprocess_over_anchor"] = out["alianza"]["p50_ms"] / out["ancla"]["p50_ms"]

@@ -252,6 +252,8 @@ def machine() -> dict[str, Any]:
         "python": platform.python_version(),
         "platform": platform.platform(),
         "processor": platform.processor() or platform.machine(),
+        # Shared machine: the load when the figures were saved says how noisy they are.
+        "loadavg_1_5_15": [round(x, 2) for x in os.getloadavg()],
     }
 
 

@@ -82,7 +82,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_records")),
     )
     with op.batch_alter_table("records", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_records_kind"), ["kind"], unique=False)
         batch_op.create_index("ix_records_owner", ["owner_country", "owner_agency"], unique=False)
         batch_op.create_index(batch_op.f("ix_records_review_date"), ["review_date"], unique=False)
 
@@ -177,7 +176,6 @@ def downgrade() -> None:
     with op.batch_alter_table("records", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_records_review_date"))
         batch_op.drop_index("ix_records_owner")
-        batch_op.drop_index(batch_op.f("ix_records_kind"))
 
     op.drop_table("records")
     op.drop_table("node_identity")

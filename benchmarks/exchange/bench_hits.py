@@ -1,0 +1,355 @@
+"""Hit/no-hit over HTTP against a node holding N records, next to a bare lookup server.
+
+    .venv/bin/python benchmarks/exchange/bench_hits.py [--records 1000000] [--queries 5000]
+
+Ours: signed ``query.hit`` messages from a registered peer to ``alianza serve`` (signature,
+freshness, replay check, scope, audit entries on the owner, signed reply verified by the
+client). Anchor, same data and load: a bare FastAPI app on the same database that answers
+an unsigned GET with the indexed key lookup alone (no scope, no audit, no signature) — the
+floor for "HTTP + index". Targets (issue 3): >= 500 queries/s, p99 <= 50 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import os
+import random
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "node"))
+
+import common
+import httpx2
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import select
+
+from alianza.auth import service as auth
+from alianza.db import transaction
+from alianza.exchange import service as exchange
+from alianza.exchange.client import EXCHANGE_PATH
+from alianza.node.context import open_node
+from alianza.node.service import init_node
+from alianza.records import ftm
+from alianza.records.importer import import_items
+from alianza.records.models import Record, RecordKey
+from alianza.settings import Settings
+
+console = Console()
+ANCHOR_APP = """
+import sqlite3, threading
+from fastapi import FastAPI
+app = FastAPI()
+local = threading.local()
+def conn():
+    if not hasattr(local, "c"):
+        local.c = sqlite3.connect({db!r}, check_same_thread=False)
+    return local.c
+@app.get("/hit")
+def hit(key: str) -> dict:
+    rows = conn().execute("SELECT record_id FROM record_keys WHERE key = ? LIMIT 10",
+                          (key,)).fetchall()
+    return {{"result": "HIT" if rows else "NO_HIT", "n": len(rows)}}
+"""
+
+
+def owner_node(n: int) -> Path:
+    """A CL node holding ``n`` records (built once, kept in the cache)."""
+    directory = common.CACHE / f"exchange-owner-{n}"
+    settings = Settings(data_dir=directory, database_url="")
+    if settings.key_path.exists():
+        subprocess.run(
+            [sys.executable, "-m", "alianza.cli", "node", "migrate", "--dir", str(directory)],
+            check=True,
+            capture_output=True,
+        )
+        return directory
+    common.reset_dir(directory)
+    node = init_node(settings, country="CL", agency="PDI")
+    with transaction(node.sessions) as s:
+        ana = auth.principal_of(
+            auth.add_user(
+                s, username="ana", full_name="Ana", country="CL", agency="PDI", role="analyst"
+            )
+        )
+    path = common.data_file(n)
+    with common.progress_bar() as bar, transaction(node.sessions) as s:
+        task = bar.add_task(f"nodo dueño: {n:,} registros", total=n)
+        with path.open(encoding="utf-8") as fh:
+            import_items(
+                s,
+                node=node,
+                principal=ana,
+                items=ftm.read_lines(fh),
+                progress=lambda k: bar.advance(task, k),
+            )
+    node.engine.dispose()
+    return directory
+
+
+def queries(directory: Path, peer_country: str, count: int) -> list[dict[str, Any]]:
+    """Identifier queries: ~70% of keys the peer may see (hits), the rest misses."""
+    node = open_node(Settings(data_dir=directory, database_url=""))
+    from alianza.auth.permissions import scope_clause
+
+    with node.sessions() as s:
+        keys = list(
+            s.scalars(
+                select(RecordKey.key)
+                .join(Record, Record.id == RecordKey.record_id)
+                .where(
+                    RecordKey.key.like("id:%"),
+                    Record.kind == "container",
+                    scope_clause(country=peer_country, agency="Policía Nacional", table=Record),
+                )
+                .limit(count)
+            )
+        )
+    node.engine.dispose()
+    rng = random.Random(7)
+    out = []
+    for i in range(count):
+        if keys and rng.random() < 0.7:
+            number = rng.choice(keys)[3:]
+        else:
+            number = f"ZZZU{rng.randrange(10**7):07d}"
+        out.append(
+            {
+                "kind": "container",
+                "values": {"number": number},
+                "purpose": "port_control",
+                "requested_by": f"bench-{i}",
+            }
+        )
+    return out
+
+
+def _worker(args: tuple[str, str, str, str, list[dict[str, Any]], int, bool]) -> list[float]:
+    asker_dir, owner_url, owner_id, anchor_url, work, threads, anchor = args
+    from alianza.exchange.envelope import seal
+
+    asker = None if anchor else open_node(Settings(data_dir=Path(asker_dir), database_url=""))
+    latencies: list[float] = []
+    lock = threading.Lock()
+    it = iter(work)
+
+    def run() -> None:
+        with httpx2.Client(timeout=30) as client:
+            while True:
+                with lock:
+                    body = next(it, None)
+                if body is None:
+                    return
+                start = time.perf_counter()
+                if anchor:
+                    r = client.get(
+                        anchor_url + "/hit", params={"key": "id:" + body["values"]["number"]}
+                    )
+                else:
+                    message = seal(asker, recipient=owner_id, type="query.hit", body=body)  # type: ignore[arg-type]
+                    r = client.post(owner_url + EXCHANGE_PATH, json=message)
+                r.raise_for_status()
+                elapsed = time.perf_counter() - start
+                with lock:
+                    latencies.append(elapsed)
+
+    pool = [threading.Thread(target=run) for _ in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    return latencies
+
+
+def load(
+    work: list[dict[str, Any]],
+    *,
+    asker_dir: Path,
+    owner_url: str,
+    owner_id: str,
+    anchor_url: str,
+    anchor: bool,
+    procs: int,
+    threads: int,
+) -> dict[str, float]:
+    chunks = [work[i::procs] for i in range(procs)]
+    started = time.perf_counter()
+    with mp.get_context("spawn").Pool(procs) as pool:
+        parts = pool.map(
+            _worker,
+            [(str(asker_dir), owner_url, owner_id, anchor_url, c, threads, anchor) for c in chunks],
+        )
+    wall = time.perf_counter() - started
+    lat = sorted(x for p in parts for x in p)
+    return {
+        "queries": len(lat),
+        "seconds": round(wall, 2),
+        "qps": round(len(lat) / wall, 1),
+        "p50_ms": round(common.percentile(lat, 50) * 1000, 2),
+        "p99_ms": round(common.percentile(lat, 99) * 1000, 2),
+    }
+
+
+def serve(cmd: list[str], url: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(600):
+        try:
+            httpx2.get(url, timeout=1)
+            return proc
+        except httpx2.HTTPError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError(f"no arrancó: {cmd}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--records", type=int, default=1_000_000)
+    parser.add_argument("--queries", type=int, default=5000)
+    parser.add_argument("--workers", type=int, default=2, help="procesos del servidor")
+    parser.add_argument("--clients", type=int, default=2, help="procesos cliente")
+    parser.add_argument("--threads", type=int, default=8, help="hilos por proceso cliente")
+    args = parser.parse_args()
+
+    owner_dir = owner_node(args.records)
+    asker_dir = common.reset_dir(common.CACHE / "exchange-asker")
+    asker = init_node(
+        Settings(data_dir=asker_dir, database_url=""), country="EC", agency="Policía Nacional"
+    )
+    owner = open_node(Settings(data_dir=owner_dir, database_url=""))
+    port, anchor_port = 8791, 8792
+    owner_url = f"http://127.0.0.1:{port}"
+    with transaction(owner.sessions) as s:
+        from alianza.exchange.models import Peer
+
+        for old in s.scalars(select(Peer)):
+            s.delete(old)
+        s.flush()
+        exchange.add_peer(
+            s,
+            node=owner,
+            actor="bench",
+            node_id=asker.node_id,
+            country="EC",
+            agency="Policía Nacional",
+            url="http://127.0.0.1:9",
+            public_key=asker.key.public_hex,
+        )
+    owner_id = owner.node_id
+    owner.engine.dispose()
+    asker.engine.dispose()
+    work = queries(owner_dir, "EC", args.queries)
+
+    env = {
+        **os.environ,
+        "ALIANZA_PEER_QUERY_RATE": "1000000",
+        "ALIANZA_PEER_QUERY_BURST": "1000000",
+    }
+    server = serve(
+        [
+            sys.executable,
+            "-m",
+            "alianza.cli",
+            "serve",
+            "--dir",
+            str(owner_dir),
+            "--port",
+            str(port),
+            "--workers",
+            str(args.workers),
+        ],
+        owner_url + "/api/v1/node",
+        env,
+    )
+    anchor_file = common.CACHE / "anchor_hits.py"
+    anchor_file.write_text(ANCHOR_APP.format(db=str(owner_dir / "alianza.db")))
+    try:
+        console.print(f"nuestro: {len(work):,} consultas firmadas a {owner_url} ...")
+        ours = load(
+            work,
+            asker_dir=asker_dir,
+            owner_url=owner_url,
+            owner_id=owner_id,
+            anchor_url="",
+            anchor=False,
+            procs=args.clients,
+            threads=args.threads,
+        )
+    finally:
+        server.terminate()
+        server.wait()
+    anchor_url = f"http://127.0.0.1:{anchor_port}"
+    anchor_server = serve(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--app-dir",
+            str(common.CACHE),
+            "anchor_hits:app",
+            "--port",
+            str(anchor_port),
+            "--workers",
+            str(args.workers),
+            "--log-level",
+            "warning",
+        ],
+        anchor_url + "/docs",
+        env,
+    )
+    try:
+        console.print("ancla: las mismas consultas sin firma ni auditoría ...")
+        anchor = load(
+            work,
+            asker_dir=asker_dir,
+            owner_url="",
+            owner_id="",
+            anchor_url=anchor_url,
+            anchor=True,
+            procs=args.clients,
+            threads=args.threads,
+        )
+    finally:
+        anchor_server.terminate()
+        anchor_server.wait()
+
+    table = Table(
+        "", "consultas/s", "p50 ms", "p99 ms", title=f"hit/no-hit · {args.records:,} registros"
+    )
+    table.add_row(
+        "alianza (firmado, auditado)", str(ours["qps"]), str(ours["p50_ms"]), str(ours["p99_ms"])
+    )
+    table.add_row(
+        "ancla (HTTP + índice)", str(anchor["qps"]), str(anchor["p50_ms"]), str(anchor["p99_ms"])
+    )
+    ratio = round(anchor["qps"] / ours["qps"], 2) if ours["qps"] else None
+    table.add_row("razón ancla/nuestro", str(ratio), "", "")
+    console.print(table)
+    results = common.REPO / "benchmarks" / "results" / "exchange.json"
+    import json
+
+    data = json.loads(results.read_text()) if results.exists() else {}
+    data["hits"] = {
+        "records": args.records,
+        "ours": ours,
+        "anchor": anchor,
+        "anchor_over_ours_qps": ratio,
+        "server_workers": args.workers,
+        "client_processes": args.clients,
+        "threads": args.threads,
+        "targets": {"qps": 500, "p99_ms": 50},
+        "machine": common.machine(),
+        "date": common.today(),
+        "command": common.command_line(),
+    }
+    results.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+if __name__ == "__main__":
+    main()
