@@ -152,3 +152,27 @@ def test_neutrality_holds_for_received_data(puller: tuple[Node, Peer, Node]) -> 
     )
     with pytest.raises(NeutralityError):
         _apply(node, peer, [{"type": "version", "version": row}])
+
+
+def test_a_record_of_another_agency_of_the_peer_country_keeps_its_owner(
+    puller: tuple[Node, Peer, Node],
+) -> None:
+    """A node may host several agencies of its country; the copy names the real owner."""
+    from alianza.records.models import Record
+
+    node, peer, other = puller
+    row = _version(other, owner_agency="Servicio Nacional de Aduana del Ecuador")
+    row["signature"] = other.key.sign(_header(row))
+    _apply(node, peer, [{"type": "version", "version": row}])
+    with node.sessions() as s:
+        record = s.get(Record, str(row["record_id"]))
+        assert record is not None
+        assert record.owner_agency == "Servicio Nacional de Aduana del Ecuador"
+        assert record.origin == other.node_id
+
+
+def _header(row: dict[str, object]) -> bytes:
+    from alianza.records.versions import version_header
+
+    fields = {k: v for k, v in row.items() if k not in ("data", "signature")}
+    return version_header(**fields)  # type: ignore[arg-type]
