@@ -17,6 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from alianza.audit import service as audit
+from alianza.audit.service import audit_act
 from alianza.auth import service as auth
 from alianza.cli_support import (
     DirOpt,
@@ -31,6 +32,7 @@ from alianza.db import transaction
 from alianza.errors import AlianzaError, InputError, IntegrityFailure, NodeNotInitialised
 from alianza.exchange import commands as exchange_commands
 from alianza.node.service import init_node
+from alianza.records import review
 from alianza.records import service as records
 from alianza.records.importer import import_items
 from alianza.records.versions import verify_versions
@@ -78,7 +80,7 @@ def node_migrate(data_dir: DirOpt = None) -> None:
     migrate(settings.sqlalchemy_url)
     node = open_cli_node(data_dir)
     with transaction(node.sessions) as session:
-        records.audit_act(session, node, "consola", "node.migrate", node.node_id, {})
+        audit_act(session, node, "consola", "node.migrate", node.node_id, {})
     console.print("[green]Esquema al día.[/]")
 
 
@@ -163,7 +165,7 @@ def users_add(
             password=password,
         )
         token, expires = auth.issue_token(session, user=user, ttl_days=token_days)
-        records.audit_act(
+        audit_act(
             session,
             node,
             "consola",
@@ -188,7 +190,7 @@ def users_token(
     with transaction(node.sessions) as session:
         user = auth.get_user(session, username)
         token, expires = auth.issue_token(session, user=user, ttl_days=days)
-        records.audit_act(session, node, "consola", "user.token", user.username, {"days": days})
+        audit_act(session, node, "consola", "user.token", user.username, {"days": days})
     console.print(f"Token de {username} (vence {expires:%Y-%m-%d}): {token}")
 
 
@@ -326,7 +328,7 @@ def records_export(
 
             for chunk in writer(tracked()):
                 out.write(chunk)
-            records.audit_act(
+            audit_act(
                 session, node, principal, "record.export", format, {"count": len(ids), "ids": ids}
             )
     finally:
@@ -342,7 +344,7 @@ def records_review_due(user: UserOpt, data_dir: DirOpt = None) -> None:
     node = open_cli_node(data_dir)
     principal = acting(node, user)
     with transaction(node.sessions) as session:
-        rows = records.review_due(session, node=node, principal=principal)
+        rows = review.review_due(session, node=node, principal=principal)
     table = Table("id", "tipo", "registro", "revisión")
     for r in rows:
         table.add_row(r.id, r.kind, r.label, r.review_date.isoformat())
@@ -369,7 +371,7 @@ def records_renew(
     except ValueError:
         raise InputError.at("--until", f"fecha inválida '{until}' (use AAAA-MM-DD)") from None
     with transaction(node.sessions) as session:
-        view = records.renew(
+        view = review.renew(
             session, node=node, principal=principal, record_id=record_id, reason=reason, until=day
         )
     console.print(
@@ -383,7 +385,7 @@ def records_retention(user: UserOpt, data_dir: DirOpt = None) -> None:
     node = open_cli_node(data_dir)
     principal = acting(node, user)
     with transaction(node.sessions) as session:
-        removed = records.enforce_retention(session, node=node, principal=principal)
+        removed = review.enforce_retention(session, node=node, principal=principal)
     console.print(f"{len(removed)} registros eliminados por plazo de conservación vencido.")
 
 

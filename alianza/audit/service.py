@@ -12,13 +12,17 @@ import json
 from collections.abc import Generator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from alianza.audit.models import AuditCheckpoint, AuditEntry, AuditHead
 from alianza.node.keys import NodeKey, canonical, digest, verify
+
+if TYPE_CHECKING:
+    from alianza.auth.permissions import Principal
+    from alianza.node.context import Node
 
 GENESIS = "0" * 64
 
@@ -214,6 +218,28 @@ def verify_chain(session: Session, *, public_key: str, node_id: str) -> ChainRep
             "(entradas finales eliminadas)"
         )
     return report
+
+
+def audit_act(
+    session: Session,
+    node: Node,
+    principal: Principal | str,
+    action: str,
+    target: str = "",
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Write one act of ``principal`` (a user, or a named actor such as 'consola')."""
+    actor = principal if isinstance(principal, str) else principal.label
+    append(
+        session,
+        key=node.key,
+        node_id=node.node_id,
+        actor=actor,
+        action=action,
+        target=target,
+        detail=detail,
+        checkpoint_every=node.settings.checkpoint_every,
+    )
 
 
 def count_entries(session: Session) -> int:

@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from alianza.audit import service as audit
 from alianza.audit.models import AuditEntry
+from alianza.audit.service import audit_act
 from alianza.auth.permissions import Action, authorize
-from alianza.records.service import audit_act
 from alianza.web.deps import NodeDep, PrincipalDep, unit
 
 router = APIRouter(prefix="/api/v1/audit", tags=["auditoría"])

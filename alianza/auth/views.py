@@ -5,12 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from alianza.audit import service as audit
+from alianza.audit.service import audit_act
 from alianza.auth import service as auth
 from alianza.auth.models import User
 from alianza.auth.permissions import Action, authorize
 from alianza.auth.schemas import LoginIn, TokenRead, UserCreate, UserRead
 from alianza.errors import AuthenticationError
-from alianza.records.service import audit_act
 from alianza.web.deps import NodeDep, PrincipalDep, unit
 
 router = APIRouter(prefix="/api/v1", tags=["usuarios"])

@@ -28,6 +28,7 @@ from rich.progress import (
 from rich.table import Table
 from sqlalchemy import select
 
+from alianza.audit.service import audit_act
 from alianza.auth import service as auth
 from alianza.db import transaction
 from alianza.demo.generator import generate_records
@@ -119,7 +120,7 @@ def _populate(node: Node, side: DemoNode, *, n: int, console: Console) -> None:
                 role=role,
                 password=DEMO_PASSWORD,
             )
-            records.audit_act(session, node, "consola", "user.add", username, {"role": role})
+            audit_act(session, node, "consola", "user.add", username, {"role": role})
     analysts = [u for u in side.users if u[3] == "analyst"]
     batches = [(analysts[0][0], n, side.seed)]
     if len(analysts) > 1:
@@ -318,7 +319,7 @@ def _print_access(node: Node, side: DemoNode, port: int, console: Console) -> No
     with transaction(node.sessions) as session:
         for username, _, agency, role in side.users:
             token, _ = auth.issue_token(session, user=auth.get_user(session, username), ttl_days=30)
-            records.audit_act(session, node, "consola", "user.token", username, {"days": 30})
+            audit_act(session, node, "consola", "user.token", username, {"days": 30})
             users.add_row(username, role, agency)
             lines.append(f"  {username:<20} {token}")
     console.print(users)

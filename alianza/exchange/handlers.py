@@ -7,11 +7,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from alianza.audit.service import audit_act
 from alianza.errors import InputError
 from alianza.exchange import feed, hits, release, witness
 from alianza.exchange.envelope import Opened, open_message, seal
 from alianza.node.context import Node
-from alianza.records.service import audit_act
 
 Handler = Callable[[Session, Node, Opened, "hits.RateLimiter"], dict[str, Any]]
 

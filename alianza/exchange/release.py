@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from alianza.audit.service import audit_act
 from alianza.auth.permissions import Action, Principal, authorize
 from alianza.errors import Conflict, InputError, NotFound, PermissionDenied
 from alianza.exchange.models import ConsentRequest, HitReference, Peer, ReleaseRequest
@@ -161,7 +162,7 @@ def decide_release(
     row.status = payload["status"]
     row.decided_by, row.decided_at, row.reason = principal.label, now, reason.strip()
     row.answer = json.dumps({"payload": payload, "signature": node.key.sign(canonical(payload))})
-    records.audit_act(
+    audit_act(
         session,
         node,
         principal,
@@ -264,7 +265,7 @@ def decide_consent(
         payload.update({"status": "refused", "reason": reason.strip()})
     row.status, row.decided_by, row.reason = payload["status"], principal.label, reason.strip()
     row.answer = json.dumps({"payload": payload, "signature": node.key.sign(canonical(payload))})
-    records.audit_act(
+    audit_act(
         session,
         node,
         principal,

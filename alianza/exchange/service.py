@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from alianza.audit import service as audit
 from alianza.audit.models import AuditHead
+from alianza.audit.service import audit_act
 from alianza.auth.permissions import Action, Principal, authorize
 from alianza.db import transaction
 from alianza.errors import AlianzaError, Conflict, InputError, NotFound, PeerError
@@ -25,7 +26,6 @@ from alianza.exchange.models import ConsentRequest, Peer, PendingAck, ReleaseReq
 from alianza.node.context import Node
 from alianza.records.countries import normalize_country
 from alianza.records.models import Record
-from alianza.records.service import audit_act
 
 
 def get_peer(session: Session, node_id: str) -> Peer:

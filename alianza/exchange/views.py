@@ -11,12 +11,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from alianza.audit import service as audit
+from alianza.audit.service import audit_act
 from alianza.auth.permissions import Action, authorize
 from alianza.errors import AlianzaError
 from alianza.exchange import feed, handlers, release, service
 from alianza.exchange.hits import RateLimiter
 from alianza.exchange.models import ConsentRequest, Peer, ReleaseRequest
-from alianza.records.service import audit_act
 from alianza.web.deps import NodeDep, PrincipalDep, unit
 from alianza.web.errors import problem_response
 

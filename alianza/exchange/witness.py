@@ -17,12 +17,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from alianza.audit.models import AuditCheckpoint, AuditEntry
-from alianza.audit.service import checkpoint_message
+from alianza.audit.service import audit_act, checkpoint_message
 from alianza.errors import Conflict, InputError, PermissionDenied
 from alianza.exchange.models import CheckpointWitness, Peer, WitnessedCheckpoint
 from alianza.node.context import Node
 from alianza.node.keys import canonical, verify
-from alianza.records.service import audit_act
 
 
 def countersign_message(*, witness: str, node_id: str, seq: int, head: str) -> bytes:

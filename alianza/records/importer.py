@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from sqlalchemy import delete, insert, select, text
 from sqlalchemy.orm import Session
 
+from alianza.audit.service import audit_act
 from alianza.auth.permissions import Action, Principal, authorize
 from alianza.errors import FieldProblem, InputError, PermissionDenied
 from alianza.node.context import Node
@@ -36,7 +37,7 @@ from alianza.records.models import (
     RecordVersion,
 )
 from alianza.records.rules import KIND_VALUES, RecordKind, Rules
-from alianza.records.service import _scope_text, audit_act, settle_rules
+from alianza.records.service import _scope_text, settle_rules
 from alianza.records.versions import signed_version_row
 
 _ANALYZE_AFTER = 10_000

@@ -11,13 +11,13 @@ import json
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from alianza.audit import service as audit
+from alianza.audit.service import audit_act
 from alianza.auth.permissions import Action, Principal, authorize, visible_clause
 from alianza.errors import Conflict, InputError, NotFound, PermissionDenied
 from alianza.node.context import Node
@@ -30,7 +30,7 @@ from alianza.records.models import (
     RecordKey,
     RecordVersion,
 )
-from alianza.records.rules import RecordKind, Rules, Scope
+from alianza.records.rules import RecordKind, Rules
 from alianza.records.versions import signed_version_row
 
 
@@ -78,27 +78,6 @@ def settle_rules(rules: Rules, *, node: Node, today: date | None = None) -> dict
 
 def _scope_text(countries: Sequence[str]) -> str:
     return f",{','.join(countries)}," if countries else ""
-
-
-def audit_act(
-    session: Session,
-    node: Node,
-    principal: Principal | str,
-    action: str,
-    target: str = "",
-    detail: dict[str, Any] | None = None,
-) -> None:
-    actor = principal if isinstance(principal, str) else principal.label
-    audit.append(
-        session,
-        key=node.key,
-        node_id=node.node_id,
-        actor=actor,
-        action=action,
-        target=target,
-        detail=detail,
-        checkpoint_every=node.settings.checkpoint_every,
-    )
 
 
 def _version_row(
@@ -442,144 +421,9 @@ def iter_visible(
         last = page[-1].id
 
 
-def review_due(
-    session: Session, *, node: Node, principal: Principal, today: date | None = None
-) -> list[Record]:
-    """The principal's agency's live records whose review date has come."""
-    authorize(principal, Action.REVIEW)
-    day = today or _now().date()
-    stmt = (
-        select(Record)
-        .where(
-            Record.owner_country == principal.country,
-            Record.owner_agency == principal.agency,
-            Record.origin == node.node_id,
-            Record.deleted.is_(False),
-            Record.review_date <= day,
-        )
-        .order_by(Record.review_date, Record.id)
-    )
-    rows = list(session.scalars(stmt))
-    audit_act(
-        session,
-        node,
-        principal,
-        "record.review_due",
-        "",
-        {"results": len(rows), "day": day.isoformat()},
-    )
-    return rows
-
-
-def renew(
-    session: Session,
-    *,
-    node: Node,
-    principal: Principal,
-    record_id: str,
-    reason: str,
-    until: date | None = None,
-) -> RecordView:
-    """A person keeps a record for another period: a new version with a new review date."""
-    record = _writable(session, node, principal, record_id, Action.REVIEW)
-    if record.deleted:
-        raise Conflict(f"El registro {record_id} fue eliminado; no puede renovarse.")
-    if not reason.strip():
-        raise InputError.at("reason", "indique por qué se conserva el registro")
-    today = _now().date()
-    if until is not None and until <= today:
-        raise InputError.at("until", "la nueva fecha de revisión debe ser futura")
-    current = _view(session, record).version
-    rules = json.loads(current.rules)
-    rules["review_date"] = None
-    settled = settle_rules(
-        Rules.model_validate(rules).model_copy(update={"review_date": until}), node=node
-    )
-    data = json.loads(current.data) if current.data else None
-    _new_version(
-        session,
-        node=node,
-        principal=principal,
-        record=record,
-        data=data,
-        rules=settled,
-        tombstone=False,
-        reason=f"renovación: {reason}",
-    )
-    audit_act(
-        session, node, principal, "record.renew", record.id, {"review_date": settled["review_date"]}
-    )
-    return _view(session, record)
-
-
-def enforce_retention(
-    session: Session, *, node: Node, principal: Principal, today: date | None = None
-) -> list[str]:
-    """Delete records left unrenewed past review date plus grace; redact their old data.
-
-    The tombstone is signed; earlier versions keep their signed headers and hashes, but
-    their personal data is erased (retention limits of Ley 21.719 and LOPDP).
-    """
-    authorize(principal, Action.REVIEW)
-    day = today or _now().date()
-    limit = day - timedelta(days=node.settings.review_grace_days)
-    stmt = select(Record).where(
-        Record.owner_country == principal.country,
-        Record.owner_agency == principal.agency,
-        Record.origin == node.node_id,
-        Record.deleted.is_(False),
-        Record.review_date < limit,
-    )
-    removed = []
-    for record in session.scalars(stmt).all():
-        current = _view(session, record).version
-        _new_version(
-            session,
-            node=node,
-            principal=principal,
-            record=record,
-            data=None,
-            rules=json.loads(current.rules),
-            tombstone=True,
-            reason="plazo de conservación vencido sin renovación",
-        )
-        session.execute(
-            update(RecordVersion).where(RecordVersion.record_id == record.id).values(data=None)
-        )
-        _replace_keys(session, record.id, [])
-        removed.append(record.id)
-    audit_act(
-        session,
-        node,
-        principal,
-        "record.retention",
-        "",
-        {"deleted": removed, "day": day.isoformat()},
-    )
-    return removed
-
-
 def count_records(session: Session) -> dict[str, int]:
     """Live records per kind (for the node summary)."""
     rows = session.execute(
         select(Record.kind, func.count()).where(Record.deleted.is_(False)).group_by(Record.kind)
     )
     return {str(k): int(n) for k, n in rows}
-
-
-__all__ = [
-    "RecordView",
-    "Scope",
-    "count_records",
-    "create_record",
-    "delete_record",
-    "enforce_retention",
-    "get_record",
-    "history",
-    "iter_visible",
-    "renew",
-    "review_due",
-    "search",
-    "settle_rules",
-    "update_record",
-]

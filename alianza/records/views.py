@@ -9,9 +9,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse
 
+from alianza.audit.service import audit_act
 from alianza.auth.permissions import Action, authorize
 from alianza.errors import InputError
-from alianza.records import csvio, ftm
+from alianza.records import csvio, ftm, review
 from alianza.records import service as records
 from alianza.records.importer import import_items
 from alianza.records.rules import HandlingCode, InfoGrade, Scope, SourceGrade
@@ -73,7 +74,7 @@ def create_record(body: RecordCreate, node: NodeDep, principal: PrincipalDep) ->
 @router.get("/review-due", response_model=list[ReviewItem], summary="Registros por revisar")
 def review_due(node: NodeDep, principal: PrincipalDep) -> list[ReviewItem]:
     with unit(node) as session:
-        rows = records.review_due(session, node=node, principal=principal)
+        rows = review.review_due(session, node=node, principal=principal)
         return [
             ReviewItem(id=r.id, kind=r.kind, label=r.label, review_date=r.review_date) for r in rows
         ]
@@ -130,7 +131,7 @@ def export_records(
         views = list(records.iter_visible(session, principal=principal, kind=kind))
         writer = ftm.write_lines if format is Format.FTM else csvio.write_rows
         body = "".join(writer(views))
-        records.audit_act(
+        audit_act(
             session,
             node,
             principal,
@@ -204,7 +205,7 @@ def history(record_id: str, node: NodeDep, principal: PrincipalDep) -> list[Vers
 @router.post("/{record_id}/renew", response_model=RecordRead, summary="Renovar tras revisión")
 def renew(record_id: str, body: RenewIn, node: NodeDep, principal: PrincipalDep) -> RecordRead:
     with unit(node) as session:
-        view = records.renew(
+        view = review.renew(
             session,
             node=node,
             principal=principal,

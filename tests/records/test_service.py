@@ -10,6 +10,7 @@ from sqlalchemy import select, text
 
 from alianza.errors import Conflict, InputError, NotFound, PermissionDenied
 from alianza.node.context import Node
+from alianza.records import review
 from alianza.records import service as records
 from alianza.records.models import RecordVersion
 from alianza.records.rules import Rules
@@ -119,14 +120,14 @@ def test_review_due_renew_and_retention(node: Node, factory: Factory) -> None:
     fresh = factory.record(ana, "container", {**CONTAINER, "number": "MSCU1234566"})
     with node.sessions() as s:
         with pytest.raises(PermissionDenied):
-            records.review_due(s, node=node, principal=ana)
-        due = {r.id for r in records.review_due(s, node=node, principal=sup)}
+            review.review_due(s, node=node, principal=ana)
+        due = {r.id for r in review.review_due(s, node=node, principal=sup)}
         assert due == {keep.record.id, drop.record.id}
-        renewed = records.renew(
+        renewed = review.renew(
             s, node=node, principal=sup, record_id=keep.record.id, reason="investigación abierta"
         )
         assert renewed.record.review_date > date.today()
-        removed = records.enforce_retention(s, node=node, principal=sup)
+        removed = review.enforce_retention(s, node=node, principal=sup)
         assert removed == [drop.record.id]
         assert fresh.record.id not in removed
         rows = s.scalars(select(RecordVersion).where(RecordVersion.record_id == drop.record.id))
@@ -143,9 +144,9 @@ def test_renew_needs_a_reason_and_a_future_date(node: Node, factory: Factory) ->
     view = factory.record(ana, "container", CONTAINER)
     with node.sessions() as s:
         with pytest.raises(InputError, match="reason"):
-            records.renew(s, node=node, principal=sup, record_id=view.record.id, reason=" ")
+            review.renew(s, node=node, principal=sup, record_id=view.record.id, reason=" ")
         with pytest.raises(InputError, match="until"):
-            records.renew(
+            review.renew(
                 s,
                 node=node,
                 principal=sup,
