@@ -12,11 +12,12 @@ from sqlalchemy import select
 
 from alianza.audit import service as audit
 from alianza.audit.service import audit_act
-from alianza.auth.permissions import Action, authorize
+from alianza.auth.permissions import Action, Principal, authorize
 from alianza.errors import AlianzaError
 from alianza.exchange import feed, handlers, release, service
 from alianza.exchange.hits import RateLimiter
 from alianza.exchange.models import ConsentRequest, Peer, ReleaseRequest
+from alianza.node.context import Node
 from alianza.web.deps import NodeDep, PrincipalDep, unit
 from alianza.web.errors import problem_response
 
@@ -225,9 +226,8 @@ def request_release(body: ReleaseIn, node: NodeDep, principal: PrincipalDep) -> 
     return release_view(row)
 
 
-@router.post("/api/v1/releases/{request_id}/approve", summary="Aprobar (con campos quitados)")
-def approve_release(
-    request_id: str, body: DecisionIn, node: NodeDep, principal: PrincipalDep
+def _decide(
+    request_id: str, body: DecisionIn, node: Node, principal: Principal, *, approve: bool
 ) -> dict[str, Any]:
     with unit(node) as session:
         row = release.decide_release(
@@ -235,26 +235,25 @@ def approve_release(
             node=node,
             principal=principal,
             request_id=request_id,
-            approve=True,
+            approve=approve,
             remove_fields=body.remove_fields,
+            reason=body.reason,
         )
         return release_view(row)
+
+
+@router.post("/api/v1/releases/{request_id}/approve", summary="Aprobar (con campos quitados)")
+def approve_release(
+    request_id: str, body: DecisionIn, node: NodeDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    return _decide(request_id, body, node, principal, approve=True)
 
 
 @router.post("/api/v1/releases/{request_id}/refuse", summary="Negar con motivo")
 def refuse_release(
     request_id: str, body: DecisionIn, node: NodeDep, principal: PrincipalDep
 ) -> dict[str, Any]:
-    with unit(node) as session:
-        row = release.decide_release(
-            session,
-            node=node,
-            principal=principal,
-            request_id=request_id,
-            approve=False,
-            reason=body.reason,
-        )
-        return release_view(row)
+    return _decide(request_id, body, node, principal, approve=False)
 
 
 class ConsentIn(BaseModel):
