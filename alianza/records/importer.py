@@ -109,16 +109,17 @@ def _resolve_ids(
     direct = {u for u in (_as_uuid(p[0]) for p in batch) if u}
     own: set[str] = set()
     if direct:
+        # Look up by primary key alone and filter here: with more conditions PostgreSQL
+        # chose the owner index and rescanned every imported row for each batch.
+        mine = (principal.country, principal.agency, node.node_id)
         own = {
             f"{r_id}/{r_kind}"
-            for r_id, r_kind in session.execute(
-                select(Record.id, Record.kind).where(
-                    Record.id.in_(sorted(direct)),
-                    Record.owner_country == principal.country,
-                    Record.owner_agency == principal.agency,
-                    Record.origin == node.node_id,
-                )
+            for r_id, r_kind, country, agency, origin in session.execute(
+                select(
+                    Record.id, Record.kind, Record.owner_country, Record.owner_agency, Record.origin
+                ).where(Record.id.in_(sorted(direct)))
             )
+            if (country, agency, origin) == mine
         }
     ids = []
     for source_id, kind, *_ in batch:
@@ -140,7 +141,11 @@ def _freeze(value: Any) -> Hashable:
 
 
 class _RulesCache:
-    """Validated rules by their canonical text: most files share a handful of rule sets."""
+    """Validated rules: most files share a handful of rule sets, each record its own date.
+
+    The review date is checked apart, so a file where every record has its own date still
+    validates its rule sets once (and the cache stays as small as the number of sets).
+    """
 
     def __init__(self, node: Node, defaults: dict[str, Any]) -> None:
         self.node = node
@@ -150,16 +155,28 @@ class _RulesCache:
 
     def settle(self, rules: dict[str, Any]) -> dict[str, Any]:
         merged = {**self.defaults, **{k: v for k, v in rules.items() if v is not None}}
-        text = _freeze(merged)
-        hit = self._seen.get(text)
+        review = merged.pop("review_date", None)
+        key = _freeze(merged)
+        hit = self._seen.get(key)
         if hit is None:
             try:
                 parsed = Rules.model_validate(merged)
             except ValidationError as exc:
                 raise raise_validation(exc, prefix="rules") from None
             hit = settle_rules(parsed, node=self.node, today=self.today)
-            self._seen[text] = hit
-        return hit
+            self._seen[key] = hit
+        if review is None:
+            return hit
+        return {**hit, "review_date": _review_date(review)}
+
+
+def _review_date(value: Any) -> str:
+    if isinstance(value, date):
+        return value.isoformat()
+    try:
+        return date.fromisoformat(str(value)).isoformat()
+    except ValueError:
+        raise InputError.at("rules.review_date", "fecha inválida (use AAAA-MM-DD)") from None
 
 
 def import_items(

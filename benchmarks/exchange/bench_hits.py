@@ -212,12 +212,31 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--queries", type=int, default=5000)
-    parser.add_argument("--workers", type=int, default=2, help="procesos del servidor")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="procesos del servidor (1 con SQLite: un solo escritor)",
+    )
     parser.add_argument("--clients", type=int, default=2, help="procesos cliente")
     parser.add_argument("--threads", type=int, default=8, help="hilos por proceso cliente")
+    parser.add_argument(
+        "--owner-dir",
+        type=Path,
+        default=None,
+        help="nodo ya poblado (p. ej. el que deja bench_import.py --keep)",
+    )
     args = parser.parse_args()
 
-    owner_dir = owner_node(args.records)
+    if args.owner_dir is not None:
+        subprocess.run(
+            [sys.executable, "-m", "alianza.cli", "node", "migrate", "--dir", str(args.owner_dir)],
+            check=True,
+            capture_output=True,
+        )
+        owner_dir = args.owner_dir
+    else:
+        owner_dir = owner_node(args.records)
     asker_dir = common.reset_dir(common.CACHE / "exchange-asker")
     asker = init_node(
         Settings(data_dir=asker_dir, database_url=""), country="EC", agency="Policía Nacional"

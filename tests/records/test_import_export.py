@@ -210,3 +210,25 @@ def test_canonical_bytes_equal_the_standard_library_form() -> None:
                 value, sort_keys=True, separators=(",", ":"), ensure_ascii=False
             ).encode()
             assert canonical(value) == expected
+
+
+def test_bad_review_date_is_named_and_rules_are_validated_once(
+    node: Node, factory: Factory
+) -> None:
+    ana, _ = factory.user("ana", "analyst")
+    items = [
+        ImportItem(
+            where="línea 1",
+            kind="container",
+            data={"number": "CSQU3054383"},
+            rules={**RULES, "review_date": "2031-02-30"},
+        )
+    ]
+    with node.sessions() as s, pytest.raises(InputError, match=r"línea 1: rules\.review_date"):
+        import_items(s, node=node, principal=ana, items=items)
+    from alianza.records.importer import _RulesCache
+
+    cache = _RulesCache(node, RULES)
+    for day in range(1, 29):
+        cache.settle({"review_date": f"2031-02-{day:02d}"})
+    assert len(cache._seen) == 1
