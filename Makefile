@@ -36,8 +36,10 @@ test-postgresql: $(STAMP)
 
 ## make bench: the benchmarks (figures go to benchmarks/results/)
 bench: $(STAMP)
-	$(BIN)/python benchmarks/node/bench_import.py
+	$(BIN)/python benchmarks/node/bench_import.py --keep
 	$(BIN)/python benchmarks/node/bench_search.py
+	$(BIN)/python benchmarks/exchange/bench_hits.py --owner-dir /tmp/alianza-bench/node-sqlite-1000000
+	$(BIN)/python benchmarks/exchange/bench_sync.py
 
 clean:
 	rm -rf $(VENV) demo-node .pytest_cache .mypy_cache .ruff_cache

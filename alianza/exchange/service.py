@@ -6,12 +6,12 @@ transaction, so a slow or dead peer holds no lock and blocks no other peer.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx2
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from alianza.audit import service as audit
@@ -116,7 +116,6 @@ class SyncReport:
     answers: int = 0
     witnessed: bool = False
     error: str = ""
-    problems: list[str] = field(default_factory=list)
 
 
 def _peer_snapshot(node: Node, node_id: str) -> Peer:
@@ -470,8 +469,3 @@ def request_consent(
         session.flush()
         session.expunge(row)
     return row
-
-
-def forget_acks(session: Session, *, peer_node: str) -> None:
-    """Drop pending receipts for a removed peer."""
-    session.execute(delete(PendingAck).where(PendingAck.peer_node == peer_node))
