@@ -48,6 +48,16 @@ def checkpoint_message(*, node_id: str, seq: int, entry_hash: str) -> bytes:
     return canonical({"node": node_id, "seq": seq, "head": entry_hash})
 
 
+def lock_head(session: Session) -> None:
+    """Take the chain head's row lock before writing record versions.
+
+    Writers then allocate version ids and commit in one order, so a peer's feed cursor can
+    never pass a version that commits later (on PostgreSQL with several workers; SQLite
+    writers are serial anyway and the dialect leaves out FOR UPDATE).
+    """
+    session.execute(select(AuditHead.id).where(AuditHead.id == 1).with_for_update())
+
+
 def start_chain(session: Session) -> None:
     """Create the head row of an empty chain (node creation)."""
     session.add(AuditHead(id=1, seq=0, entry_hash=GENESIS, since_checkpoint=0))

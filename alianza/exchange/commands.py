@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 from sqlalchemy import select
 
+from alianza.audit.service import audit_act
 from alianza.auth.permissions import Action, authorize
 from alianza.cli_support import DirOpt, UserOpt, acting, console, err_console, open_cli_node
 from alianza.db import transaction
@@ -259,8 +260,10 @@ def release_list(
     table = Table(
         "solicitud", "sentido", "nodo", "estado", "horas restantes", "finalidad", "datos entregados"
     )
-    with node.sessions() as session:
-        for row in session.scalars(select(ReleaseRequest).order_by(ReleaseRequest.requested_at)):
+    with transaction(node.sessions) as session:
+        rows = session.scalars(select(ReleaseRequest).order_by(ReleaseRequest.requested_at))
+        listed = []
+        for row in release.visible_releases(rows, principal):
             if overdue and not release.is_overdue(row, now):
                 continue
             left = release.hours_left(row, now)
@@ -276,6 +279,7 @@ def release_list(
                 data = json.dumps(
                     json.loads(row.answer)["payload"].get("data", {}), ensure_ascii=False
                 )[:80]
+            listed.append(row.request_id)
             table.add_row(
                 row.request_id,
                 "enviada" if row.direction == "out" else "recibida",
@@ -285,6 +289,7 @@ def release_list(
                 row.purpose,
                 data,
             )
+        audit_act(session, node, principal, "release.list", "", {"requests": listed})
     console.print(table)
 
 

@@ -76,20 +76,32 @@ def serve_changes(
     """One page of the feed after ``cursor``: versions, retractions, the next cursor."""
     if limit < 1 or limit > MAX_PAGE:
         raise InputError.at("limit", f"debe estar entre 1 y {MAX_PAGE}")
-    rows = list(
-        session.scalars(
-            select(RecordVersion)
-            .join(Record, Record.id == RecordVersion.record_id)
-            .where(RecordVersion.id > cursor, Record.origin == node.node_id)
-            .order_by(RecordVersion.id)
-            .limit(limit)
+    found = session.execute(
+        select(RecordVersion, Record)
+        .join(Record, Record.id == RecordVersion.record_id)
+        .where(RecordVersion.id > cursor, Record.origin == node.node_id)
+        .order_by(RecordVersion.id)
+        .limit(limit)
+    ).all()
+    rows = [version for version, _ in found]
+    # What the peer may see now: an old version is not handed out (to a new or lagging
+    # peer) once its record's scope no longer includes the peer.
+    now_visible = {
+        record.id: in_scope(
+            country=peer.country,
+            agency=peer.agency,
+            owner_country=record.owner_country,
+            owner_agency=record.owner_agency,
+            scope=record.scope,
+            scope_countries=record.scope_countries,
         )
-    )
+        for _, record in found
+    }
     previous = _previous_rules(session, rows)
     entries: list[dict[str, Any]] = []
     for row in rows:
         rules = json.loads(row.rules)
-        if _visible(rules, row, peer):
+        if _visible(rules, row, peer) and now_visible[row.record_id]:
             entry = {f: getattr(row, f) for f in _VERSION_FIELDS}
             entries.append({"type": "version", "version": entry})
             continue
@@ -156,7 +168,9 @@ def store_receipts(
         if (
             not isinstance(ack, dict)
             or not isinstance(ack.get("record_id"), str)
+            or len(ack["record_id"]) > 36
             or not isinstance(ack.get("version"), int)
+            or not 0 < ack["version"] < 2**31
         ):
             raise InputError.at(f"body.acks.{i}", "se esperaba {record_id, version}")
         exists = session.scalar(
@@ -185,9 +199,47 @@ def store_receipts(
 # ------------------------------------------------------------------ puller side
 
 
+_TYPES: dict[str, type | tuple[type, ...]] = {
+    "record_id": str,
+    "version": int,
+    "kind": str,
+    "owner_country": str,
+    "owner_agency": str,
+    "tombstone": bool,
+    "data": (str, type(None)),
+    "rules": str,
+    "content_hash": str,
+    "created_at": str,
+    "author": str,
+    "reason": str,
+    "signer": str,
+    "signature": str,
+}
+_LIMITS = {
+    "record_id": 36,
+    "kind": 20,
+    "owner_country": 2,
+    "owner_agency": 80,
+    "content_hash": 64,
+    "created_at": 40,
+    "author": 120,
+    "reason": 500,
+    "signer": 64,
+    "signature": 128,
+}
+
+
 def _check_version(entry: Any, peer: Peer, where: str) -> dict[str, Any]:
     if not isinstance(entry, dict) or set(entry) != set(_VERSION_FIELDS):
         raise InputError.at(where, "versión mal formada")
+    for name, expected in _TYPES.items():
+        value = entry[name]
+        if not isinstance(value, expected) or (name == "version" and isinstance(value, bool)):
+            raise InputError.at(f"{where}.{name}", "tipo inválido")
+        if name in _LIMITS and len(str(value)) > _LIMITS[name]:
+            raise InputError.at(f"{where}.{name}", "demasiado largo")
+    if not 1 <= entry["version"] < 2**31:
+        raise InputError.at(f"{where}.version", "fuera de rango")
     if entry["signer"] != peer.node_id:
         raise AuthenticationError(
             f"{where}: versión firmada por {entry['signer']}, no por {peer.node_id}"
@@ -203,10 +255,20 @@ def _check_version(entry: Any, peer: Peer, where: str) -> dict[str, Any]:
     )
     if not verify(peer.public_key, header, entry["signature"]):
         raise AuthenticationError(f"{where}: firma inválida de la versión {entry['record_id']}")
-    data = json.loads(entry["data"]) if entry["data"] is not None else None
-    if digest(data) != entry["content_hash"]:
+    try:
+        rules = json.loads(entry["rules"])
+        data = json.loads(entry["data"]) if entry["data"] is not None else None
+        datetime.fromisoformat(rules["review_date"])
+        _ = (rules["handling_code"], rules["scope"])
+    except (ValueError, KeyError, TypeError):
+        raise InputError.at(f"{where}.rules", "reglas o datos ilegibles") from None
+    # Data erased by the owner's retention (a signed header whose data is gone) is
+    # accepted as erased; otherwise the data must be exactly what was signed.
+    if data is not None and digest(data) != entry["content_hash"]:
         raise IntegrityFailure(f"{where}: los datos no coinciden con el hash firmado")
     if data is not None:
+        if not isinstance(data, dict):
+            raise InputError.at(f"{where}.data", "se esperaba un objeto")
         check_neutrality(data, prefix=f"{where}.data")
     return entry
 
@@ -239,7 +301,7 @@ def apply_changes(session: Session, *, node: Node, peer: Peer, page: Any) -> lis
         else:
             raise InputError.at(f"{where}.type", f"tipo de cambio desconocido '{kind}'")
     cursor = page.get("next_cursor")
-    if not isinstance(cursor, int) or cursor < peer.pull_cursor:
+    if not isinstance(cursor, int) or not peer.pull_cursor <= cursor < 2**31:
         raise InputError.at("body.next_cursor", "cursor inválido o retrocede")
     stored = _store_versions(session, peer=peer, versions=versions)
     acks = [

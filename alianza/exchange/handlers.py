@@ -23,7 +23,7 @@ def _actor(opened: Opened) -> str:
 def _sync_pull(session: Session, node: Node, opened: Opened, _: hits.RateLimiter) -> dict[str, Any]:
     body = opened.body
     cursor, limit = body.get("cursor"), body.get("limit", 1000)
-    if not isinstance(cursor, int) or cursor < 0:
+    if not isinstance(cursor, int) or isinstance(cursor, bool) or not 0 <= cursor < 2**31:
         raise InputError.at("body.cursor", "entero no negativo obligatorio")
     if not isinstance(limit, int):
         raise InputError.at("body.limit", "entero obligatorio")
@@ -93,7 +93,7 @@ def _release_request(
 def _consent_request(
     session: Session, node: Node, opened: Opened, _: hits.RateLimiter
 ) -> dict[str, Any]:
-    answer = release.receive_consent_request(session, peer=opened.peer, body=opened.body)
+    answer = release.receive_consent_request(session, node=node, peer=opened.peer, body=opened.body)
     audit_act(
         session,
         node,
@@ -146,7 +146,11 @@ def handle(
     handler = HANDLERS.get(kind)
     if handler is None:
         raise InputError.at("envelope.type", f"tipo de mensaje desconocido '{kind}'")
-    body = handler(session, node, opened, limiter)
+    try:
+        body = handler(session, node, opened, limiter)
+    except (ValueError, KeyError, TypeError) as exc:
+        # A signed but malformed body is the peer's bad input, not our crash.
+        raise InputError.at("body", f"contenido mal formado ({type(exc).__name__})") from None
     return seal(
         node,
         recipient=opened.peer.node_id,

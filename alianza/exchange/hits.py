@@ -26,6 +26,7 @@ from alianza.exchange.models import HitReference, Peer
 from alianza.node.context import Node
 from alianza.records.keys import compact_id, name_tokens
 from alianza.records.models import Record, RecordKey
+from alianza.records.rules import HandlingCode
 
 MAX_HITS = 10
 
@@ -151,6 +152,10 @@ def answer_query(
         Record.deleted.is_(False),
         scope_clause(country=peer.country, agency=peer.agency, table=Record),
     )
+    if purpose is Purpose.JUDICIAL:
+        # H1: not for judicial proceedings without the owner's permission; such a record
+        # is not offered to a judicial query at all (the owner can still be asked).
+        within = and_(within, Record.handling_code != HandlingCode.H1.value)
     if kind is QueryKind.PERSON:
         query = PersonQuery(
             values["given_names"],

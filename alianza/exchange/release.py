@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,7 +17,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from alianza.audit.service import audit_act
-from alianza.auth.permissions import Action, Principal, authorize
+from alianza.auth.permissions import (
+    ROLE_ACTIONS,
+    ROLE_KINDS,
+    Action,
+    Principal,
+    authorize,
+    in_scope,
+)
 from alianza.errors import Conflict, InputError, NotFound, PermissionDenied
 from alianza.exchange.models import ConsentRequest, HitReference, Peer, ReleaseRequest
 from alianza.node.context import Node
@@ -179,13 +187,27 @@ def decide_release(
 
 
 def receive_consent_request(
-    session: Session, *, peer: Peer, body: dict[str, Any]
+    session: Session, *, node: Node, peer: Peer, body: dict[str, Any]
 ) -> dict[str, Any]:
     """Store a partner's request to re-share one of our records with a third country."""
     request_id = _text(body, "request_id", minimum=36, maximum=36)
     record_id = _text(body, "record_id", minimum=36, maximum=36)
     record = session.get(Record, record_id)
-    if record is None or record.deleted:
+    # Only a record this partner may see can be the subject of its request; anything else
+    # gets the same answer as a record that does not exist.
+    if (
+        record is None
+        or record.deleted
+        or record.origin != node.node_id
+        or not in_scope(
+            country=peer.country,
+            agency=peer.agency,
+            owner_country=record.owner_country,
+            owner_agency=record.owner_agency,
+            scope=record.scope,
+            scope_countries=record.scope_countries,
+        )
+    ):
         raise NotFound("Registro desconocido.")
     third = _text(body, "third_country", minimum=2, maximum=2).upper()
     if (
@@ -243,11 +265,15 @@ def decide_consent(
     }
     if approve:
         rules = dict(view.as_dict()["rules"])
-        if rules["scope"] != Scope.MEMBERS.value:
-            peer = session.scalar(select(Peer).where(Peer.node_id == row.peer_node))
-            countries = set(rules.get("scope_countries") or [])
-            countries |= {row.third_country} | ({peer.country} if peer else set())
-            rules.update(scope=Scope.PARTNERS.value, scope_countries=sorted(countries))
+        if rules["scope"] == Scope.PARTNERS.value:
+            countries = set(rules.get("scope_countries") or []) | {row.third_country}
+            rules.update(scope_countries=sorted(countries))
+        elif rules["scope"] != Scope.MEMBERS.value:
+            # Narrowed since it was asked: approving must not widen it to the whole country.
+            raise Conflict(
+                f"El registro {row.record_id} ya no se comparte con {row.peer_node}; "
+                "niegue la solicitud o cambie primero su alcance."
+            )
         # The owner shares directly, by its own sync: the asking partner never forwards a copy.
         records.update_record(
             session,
@@ -294,6 +320,25 @@ def answers_for(session: Session, *, peer: Peer, body: dict[str, Any]) -> dict[s
         )
         answers.extend(json.loads(t) for t in texts if t)
     return {"answers": answers}
+
+
+def visible_releases(rows: Iterable[ReleaseRequest], principal: Principal) -> list[ReleaseRequest]:
+    """Release requests one person may see.
+
+    Outgoing: those filed by the person's own agency, for kinds the person's role may
+    see. Incoming: only for those who decide them (RELEASE), for their agency's records.
+    """
+    suffix = f"@{principal.agency}.{principal.country}"
+    kinds = {k.value for k in ROLE_KINDS[principal.role]}
+    decides = Action.RELEASE in ROLE_ACTIONS[principal.role]
+    shown = []
+    for row in rows:
+        if row.direction == "out":
+            if row.requested_by.endswith(suffix) and (not row.kind or row.kind in kinds):
+                shown.append(row)
+        elif decides and row.kind in kinds:
+            shown.append(row)
+    return shown
 
 
 # ------------------------------------------------------------------ asking side

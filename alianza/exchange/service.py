@@ -138,6 +138,9 @@ def sync_peer(
     except AlianzaError as exc:
         error = exc.message
         report.error = error
+    except (ValueError, KeyError, TypeError) as exc:  # a peer's answer we cannot read
+        error = f"respuesta ilegible de {node_id} ({type(exc).__name__})"
+        report.error = error
     with transaction(node.sessions) as session:
         peer = get_peer(session, node_id)
         peer.last_sync_at, peer.last_error = datetime.now(UTC), error[:500]
@@ -181,7 +184,12 @@ def _pull(
             timeout=node.settings.peer_timeout,
         )
         with transaction(node.sessions) as session:
-            live = get_peer(session, node_id)
+            # Locked: two syncs with the same peer (two workers, API and CLI) take turns.
+            live = session.scalar(select(Peer).where(Peer.node_id == node_id).with_for_update())
+            if live is None:
+                raise NotFound(f"No hay un nodo asociado '{node_id}'.")
+            if live.pull_cursor != peer.pull_cursor:
+                continue  # another sync moved on meanwhile: ask again from its cursor
             sent = {(a["record_id"], a["version"]) for a in acks}
             if sent:
                 for row in session.scalars(
@@ -263,6 +271,7 @@ def _witness(node: Node, node_id: str, report: SyncReport, *, http: httpx2.Clien
             cp = audit.checkpoint(session, key=node.key, node_id=node.node_id)
         if cp is None:
             return
+        sent = (cp.seq, cp.entry_hash)
         body = {"seq": cp.seq, "head": cp.entry_hash, "signature": cp.signature}
     peer = _peer_snapshot(node, node_id)
     answer = client.send(
@@ -270,7 +279,11 @@ def _witness(node: Node, node_id: str, report: SyncReport, *, http: httpx2.Clien
     )
     with transaction(node.sessions) as session:
         witness.store_countersignature(
-            session, node=node, peer=get_peer(session, node_id), body=answer.body
+            session,
+            node=node,
+            peer=get_peer(session, node_id),
+            body=answer.body,
+            sent=sent,
         )
     report.witnessed = True
 
@@ -377,11 +390,8 @@ def request_release(
         "legal_basis": legal_basis,
         "requested_by": principal.label,
     }
-    answer = client.send(
-        node, peer, type="release.request", body=body, timeout=node.settings.peer_timeout
-    )
+    client.send(node, peer, type="release.request", body=body, timeout=node.settings.peer_timeout)
     now = datetime.now(UTC)
-    due = answer.body.get("due_at")
     with transaction(node.sessions) as session:
         row = ReleaseRequest(
             request_id=request_id,
@@ -393,9 +403,8 @@ def request_release(
             legal_basis=legal_basis,
             requested_by=principal.label,
             requested_at=now,
-            due_at=datetime.fromisoformat(due)
-            if isinstance(due, str)
-            else now + timedelta(hours=48),
+            # Our own clock: the owner's answer is not trusted to set our deadline.
+            due_at=now + timedelta(hours=release.RELEASE_HOURS),
             status="pending",
         )
         session.add(row)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -22,6 +23,7 @@ from alianza.web.deps import NodeDep, PrincipalDep, unit
 from alianza.web.errors import problem_response
 
 router = APIRouter(tags=["intercambio"])
+log = logging.getLogger("alianza.exchange")
 
 
 @router.post("/api/v1/exchange", summary="Mensaje firmado de un nodo asociado")
@@ -32,22 +34,24 @@ def exchange(request: Request, node: NodeDep, message: Annotated[Any, Body()]) -
             reply = handlers.handle(session, node=node, message=message, limiter=limiter)
         return JSONResponse(reply)
     except AlianzaError as exc:
-        # A refused message is logged, in its own transaction (the refused one rolled back).
-        sender = (
-            message.get("envelope", {}).get("sender", "?") if isinstance(message, dict) else "?"
-        )
-        kind = message.get("envelope", {}).get("type", "?") if isinstance(message, dict) else "?"
+        envelope = message.get("envelope") if isinstance(message, dict) else None
+        sender = str(envelope.get("sender", "?")) if isinstance(envelope, dict) else "?"
+        kind = str(envelope.get("type", "?")) if isinstance(envelope, dict) else "?"
+        log.warning("mensaje rechazado de %s (%s): %s", sender[:64], kind[:60], exc.message)
+        # Into the audit chain (its own transaction: the refused one rolled back) only when
+        # the claimed sender is a registered peer: strangers must not be able to fill it.
         with unit(node) as session:
-            audit.append(
-                session,
-                key=node.key,
-                node_id=node.node_id,
-                actor=f"nodo:{sender}"[:120],
-                action="exchange.refused",
-                target=str(kind)[:200],
-                detail={"reason": exc.message[:500], "status": exc.http_status},
-                checkpoint_every=node.settings.checkpoint_every,
-            )
+            if session.scalar(select(Peer.id).where(Peer.node_id == sender)) is not None:
+                audit.append(
+                    session,
+                    key=node.key,
+                    node_id=node.node_id,
+                    actor=f"nodo:{sender}"[:120],
+                    action="exchange.refused",
+                    target=kind[:200],
+                    detail={"reason": exc.message[:500], "status": exc.http_status},
+                    checkpoint_every=node.settings.checkpoint_every,
+                )
         return problem_response(exc)
 
 
@@ -195,21 +199,18 @@ def list_releases(
     now = datetime.now(UTC)
     with unit(node) as session:
         rows = session.scalars(select(ReleaseRequest).order_by(ReleaseRequest.requested_at))
-        # Incoming requests are for the deciders; outgoing ones for whoever may ask.
-        shown = [
-            release_view(r, now)
-            for r in rows
-            if r.direction == "out" or Action.RELEASE in _actions(principal)
-        ]
-        audit_act(session, node, principal, "release.list", "", {"count": len(shown)})
-    return [s for s in shown if s["overdue"]] if overdue else shown
-
-
-def _actions(principal: Any) -> frozenset[Action]:
-    from alianza.auth.permissions import ROLE_ACTIONS
-
-    actions: frozenset[Action] = ROLE_ACTIONS[principal.role]
-    return actions
+        shown = [release_view(r, now) for r in release.visible_releases(rows, principal)]
+        if overdue:
+            shown = [s for s in shown if s["overdue"]]
+        audit_act(
+            session,
+            node,
+            principal,
+            "release.list",
+            "",
+            {"requests": [s["request_id"] for s in shown]},
+        )
+    return shown
 
 
 @router.post("/api/v1/releases", status_code=201, summary="Pedir la entrega de un HIT")

@@ -59,8 +59,11 @@ def witness(session: Session, *, node: Node, peer: Peer, body: dict[str, Any]) -
             peer.node_id,
             {"seq": seq, "witnessed": seen.head, "presented": head},
         )
+        # The refusal is logged with this message after the rollback: it carries the
+        # evidence (both heads and the second signature) into the audit log.
         raise Conflict(
-            f"Bifurcación: {peer.node_id} ya presentó otra cabeza para la entrada {seq}."
+            f"Bifurcación: {peer.node_id} ya presentó otra cabeza para la entrada {seq} "
+            f"(atestiguada {seen.head}, presentada {head}, firmada {signature})."
         )
     if seen is None:
         session.add(
@@ -80,12 +83,19 @@ def witness(session: Session, *, node: Node, peer: Peer, body: dict[str, Any]) -
 
 
 def store_countersignature(
-    session: Session, *, node: Node, peer: Peer, body: dict[str, Any]
+    session: Session,
+    *,
+    node: Node,
+    peer: Peer,
+    body: dict[str, Any],
+    sent: tuple[int, str],
 ) -> CheckpointWitness:
-    """Keep a peer's countersignature on one of our checkpoints, after checking it."""
+    """Keep a peer's countersignature on the checkpoint we sent it, after checking it."""
     seq, head, sig = body.get("seq"), body.get("head"), body.get("countersignature")
     if not (isinstance(seq, int) and isinstance(head, str) and isinstance(sig, str)):
         raise InputError.at("body", "contrafirma mal formada")
+    if (seq, head) != sent:
+        raise PermissionDenied(f"{peer.node_id} contrafirmó otro punto de control.")
     message = countersign_message(witness=peer.node_id, node_id=node.node_id, seq=seq, head=head)
     if not verify(peer.public_key, message, sig):
         raise PermissionDenied(f"Contrafirma inválida de {peer.node_id}.")
@@ -166,7 +176,14 @@ def check_witnesses(
     for witness_node, heads in (remote or {}).items():
         for item in heads:
             checked += 1
-            if chain_head(int(item["seq"])) != item["head"]:
+            if not (
+                isinstance(item, dict)
+                and isinstance(item.get("seq"), int)
+                and isinstance(item.get("head"), str)
+            ):
+                problems.append(f"respuesta ilegible de {witness_node}")
+                continue
+            if chain_head(item["seq"]) != item["head"]:
                 problems.append(
                     f"bifurcación: {witness_node} atestiguó otra historia "
                     f"en la entrada {item['seq']}"

@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from sqlalchemy import delete, insert, select, text
 from sqlalchemy.orm import Session
 
-from alianza.audit.service import audit_act
+from alianza.audit.service import audit_act, lock_head
 from alianza.auth.permissions import Action, Principal, authorize
 from alianza.errors import FieldProblem, InputError, PermissionDenied
 from alianza.node.context import Node
@@ -191,6 +191,7 @@ def import_items(
 ) -> ImportResult:
     """Store every item as a record owned by the principal's agency, or raise and store none."""
     authorize(principal, Action.WRITE)
+    lock_head(session)
     cache = _RulesCache(node, defaults or {})
     result = ImportResult()
     batch: list[_Pending] = []

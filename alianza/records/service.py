@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from alianza.audit.service import audit_act
+from alianza.audit.service import audit_act, lock_head
 from alianza.auth.permissions import Action, Principal, authorize, visible_clause
 from alianza.errors import Conflict, InputError, NotFound, PermissionDenied
 from alianza.node.context import Node
@@ -133,6 +133,7 @@ def create_record(
     authorize(principal, Action.WRITE, kind=the_kind)
     clean = validate_data(the_kind, data)
     settled = settle_rules(rules, node=node)
+    lock_head(session)
     now = _now()
     record = Record(
         id=str(uuid.uuid4()),
@@ -291,6 +292,7 @@ def _new_version(
     tombstone: bool,
     reason: str,
 ) -> None:
+    lock_head(session)
     now = _now()
     author = principal if isinstance(principal, str) else principal.label
     version = record.version + 1

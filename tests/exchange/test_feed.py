@@ -176,3 +176,32 @@ def _header(row: dict[str, object]) -> bytes:
 
     fields = {k: v for k, v in row.items() if k not in ("data", "signature")}
     return version_header(**fields)  # type: ignore[arg-type]
+
+
+def test_a_version_erased_by_the_owners_retention_still_syncs(
+    puller: tuple[Node, Peer, Node],
+) -> None:
+    """Retention erases old data but keeps signed headers; a lagging peer must not stall."""
+    node, peer, other = puller
+    row = _version(other)
+    row["data"] = None  # erased at the owner after signing
+    _apply(node, peer, [{"type": "version", "version": row}])
+    with node.sessions() as s:
+        stored = s.scalar(select(RecordVersion))
+        assert stored is not None and stored.data is None
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("version", "1"), ("version", 2**40), ("rules", "{no json"), ("record_id", "x" * 90)],
+)
+def test_malformed_signed_fields_are_input_errors(
+    puller: tuple[Node, Peer, Node], field: str, value: object
+) -> None:
+    node, peer, other = puller
+    row = _version(other)
+    row[field] = value
+    if field == "rules":
+        row["signature"] = other.key.sign(_header(row))
+    with pytest.raises(InputError):
+        _apply(node, peer, [{"type": "version", "version": row}])

@@ -301,3 +301,66 @@ def test_h2_reshare_is_a_consent_request_never_a_copy(pair: tuple[Running, Runni
         cl.url + "/api/v1/consents", headers={"Authorization": f"Bearer {token}"}, timeout=10
     ).json()
     assert consents[0]["status"] == "approved" and consents[0]["third_country"] == "PE"
+
+
+def test_judicial_queries_do_not_find_h1_records(pair: tuple[Running, Running]) -> None:
+    cl, ec = pair
+    owned(ec, PERSON, scope="partners", scope_countries=["CL"], handling_code="H1")
+    ana = cl.user("ana", "analyst")
+    [judicial] = exchange.query_peers(
+        cl.node, principal=ana, kind="person", values=QUERY, purpose="judicial"
+    )
+    [police] = exchange.query_peers(
+        cl.node, principal=ana, kind="person", values=QUERY, purpose="investigation"
+    )
+    assert (judicial["result"], police["result"]) == ("NO_HIT", "HIT")
+
+
+def test_consent_only_for_records_the_partner_may_see(pair: tuple[Running, Running]) -> None:
+    from alianza.errors import PeerError
+    from alianza.exchange import client
+
+    cl, ec = pair
+    hidden = owned(ec, PERSON, scope="agency")
+    with cl.node.sessions() as s:
+        me = exchange.get_peer(s, ec.node.node_id)
+        s.expunge(me)
+    with pytest.raises(PeerError, match="404"):
+        client.send(
+            cl.node,
+            me,
+            type="consent.request",
+            body={
+                "request_id": "0" * 36,
+                "record_id": hidden,
+                "third_country": "PE",
+                "purpose": "probar",
+                "requested_by": "x",
+            },
+        )
+
+
+def test_released_data_is_shown_only_to_the_requesting_agency_and_role(
+    pair: tuple[Running, Running],
+) -> None:
+    from alianza.exchange.release import visible_releases
+
+    cl, ec = pair
+    peer, ref = _hit(cl, ec)
+    exchange.request_release(
+        cl.node,
+        principal=cl.users["ana"],
+        peer_node=peer,
+        ref=ref,
+        kind="person",
+        purpose="investigación",
+        legal_basis="Ley 20.000",
+    )
+    carla = cl.user("carla", "port_analyst")
+    other = cl.user("felipe", "analyst")
+    object.__setattr__(other, "agency", "Carabineros")
+    with cl.node.sessions() as s:
+        rows = list(s.scalars(select(ReleaseRequest)))
+        assert len(visible_releases(rows, cl.users["ana"])) == 1
+        assert visible_releases(rows, carla) == []  # persons are not a port analyst's kind
+        assert visible_releases(rows, other) == []  # another agency's request

@@ -92,7 +92,9 @@ def test_wrong_signature_unknown_sender_and_wrong_recipient(
 
     r = post(cl, seal(ec.node, recipient="cl-otro", type="sync.pull", body={"cursor": 0}))
     assert r.status_code == 401 and "dirigido" in r.json()["detail"]
-    assert refused(cl) == before + 4
+    # Refusals of registered senders go into the audit chain; a stranger's do not (it
+    # must not be able to fill the chain), they go to the log only.
+    assert refused(cl) == before + 3
 
 
 def test_stale_message_is_refused(pair: tuple[Running, Running]) -> None:
@@ -226,3 +228,14 @@ def test_down_peer_does_not_block_the_others(pair: tuple[Running, Running]) -> N
     reports = {r.peer: r for r in exchange.sync_all(node)}
     assert "no responde" in reports["co-caido"].error
     assert reports[ec.node.node_id].error == ""
+
+
+def test_broken_envelopes_are_422_not_500(pair: tuple[Running, Running]) -> None:
+    cl, ec = pair
+    for message in ({"envelope": None, "signature": "x"}, {"envelope": [], "signature": 1}):
+        r = post(cl, message)
+        assert r.status_code == 422, r.text
+    huge = seal(
+        ec.node, recipient=cl.node.node_id, type="sync.pull", body={"cursor": 10**30, "limit": 10}
+    )
+    assert post(cl, huge).status_code == 422

@@ -194,3 +194,23 @@ def test_sync_resumes_after_the_peer_process_is_killed(nodes: Nodes) -> None:
     with ec.node.sessions() as s:
         assert s.scalar(select(func.count()).select_from(RecordVersion)) == 1500
     assert len(copies(ec, cl)) == 1500
+
+
+def test_a_new_peer_gets_nothing_of_a_record_no_longer_shared(nodes: Nodes) -> None:
+    cl = nodes.new("CL", "PDI")
+    ec = nodes.new("EC", "Policía Nacional")
+    link(cl, ec)
+    link(ec, cl)
+    rid = create(cl, "ana", 11, scope="members")
+    with transaction(cl.node.sessions) as s:
+        records.update_record(
+            s,
+            node=cl.node,
+            principal=cl.users["ana"],
+            record_id=rid,
+            data=container(11),
+            rules=Rules(**RULES, scope="agency"),
+        )
+    exchange.sync_all(ec.node)
+    with ec.node.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(RecordVersion)) == 0
