@@ -357,8 +357,9 @@ def test_released_data_is_shown_only_to_the_requesting_agency_and_role(
         legal_basis="Ley 20.000",
     )
     carla = cl.user("carla", "port_analyst")
-    other = cl.user("felipe", "analyst")
-    object.__setattr__(other, "agency", "Carabineros")
+    from alianza.auth.permissions import Principal, Role
+
+    other = Principal(username="felipe", country="CL", agency="Carabineros", role=Role.ANALYST)
     with cl.node.sessions() as s:
         rows = list(s.scalars(select(ReleaseRequest)))
         assert len(visible_releases(rows, cl.users["ana"])) == 1
