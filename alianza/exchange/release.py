@@ -131,6 +131,7 @@ def decide_release(
     payload: dict[str, Any] = {
         "request_id": request_id,
         "owner": node.node_id,
+        "to": row.peer_node,  # the answer is bound to the partner that asked
         "decided_by": principal.label,
         "decided_at": now.isoformat(),
     }
@@ -260,6 +261,7 @@ def decide_consent(
     payload: dict[str, Any] = {
         "request_id": request_id,
         "owner": node.node_id,
+        "to": row.peer_node,  # the answer is bound to the partner that asked
         "decided_by": principal.label,
         "decided_at": now.isoformat(),
     }
@@ -349,13 +351,15 @@ def new_request_id() -> str:
     return str(uuid.uuid4())
 
 
-def store_answer(session: Session, *, peer: Peer, answer: Any) -> str | None:
+def store_answer(session: Session, *, node: Node, peer: Peer, answer: Any) -> str | None:
     """Verify an owner's signed answer and record it on our outgoing request."""
     if not isinstance(answer, dict) or not isinstance(answer.get("payload"), dict):
         raise InputError.at("answers", "respuesta mal formada")
     payload, signature = answer["payload"], answer.get("signature")
     if not isinstance(signature, str) or not verify(peer.public_key, canonical(payload), signature):
         raise PermissionDenied(f"Respuesta de {peer.node_id} con firma inválida: se descarta.")
+    if payload.get("to") != node.node_id or payload.get("owner") != peer.node_id:
+        raise PermissionDenied(f"Respuesta de {peer.node_id} dirigida a otro nodo: se descarta.")
     request_id = payload.get("request_id")
     release_row = session.scalar(
         select(ReleaseRequest).where(

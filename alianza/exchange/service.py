@@ -249,7 +249,7 @@ def _poll_answers(
     with transaction(node.sessions) as session:
         live = get_peer(session, node_id)
         for item in answer.body.get("answers", []):
-            request_id = release.store_answer(session, peer=live, answer=item)
+            request_id = release.store_answer(session, node=node, peer=live, answer=item)
             if request_id:
                 report.answers += 1
                 audit_act(

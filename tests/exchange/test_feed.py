@@ -205,3 +205,28 @@ def test_malformed_signed_fields_are_input_errors(
         row["signature"] = other.key.sign(_header(row))
     with pytest.raises(InputError):
         _apply(node, peer, [{"type": "version", "version": row}])
+
+
+def test_an_answer_addressed_to_another_node_is_refused(
+    puller: tuple[Node, Peer, Node],
+) -> None:
+    """A release answer is bound to the partner that asked, not only to its request id."""
+    from alianza.errors import PermissionDenied
+    from alianza.exchange.release import store_answer
+    from alianza.node.keys import canonical
+
+    node, peer, other = puller
+    payload = {
+        "request_id": "r-1",
+        "owner": other.node_id,
+        "to": "pe-otro",
+        "status": "approved",
+        "data": {"given_names": "A"},
+    }
+    answer = {"payload": payload, "signature": other.key.sign(canonical(payload))}
+    with node.sessions() as s, pytest.raises(PermissionDenied, match="otro nodo"):
+        store_answer(s, node=node, peer=peer, answer=answer)
+    payload = {**payload, "to": node.node_id}
+    answer = {"payload": payload, "signature": other.key.sign(canonical(payload))}
+    with node.sessions() as s:
+        assert store_answer(s, node=node, peer=peer, answer=answer) is None  # no such request
