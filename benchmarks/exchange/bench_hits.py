@@ -43,18 +43,15 @@ from alianza.settings import Settings
 
 console = Console()
 ANCHOR_APP = """
-import sqlite3, threading
 from fastapi import FastAPI
+from sqlalchemy import create_engine, text
 app = FastAPI()
-local = threading.local()
-def conn():
-    if not hasattr(local, "c"):
-        local.c = sqlite3.connect({db!r}, check_same_thread=False)
-    return local.c
+engine = create_engine({url!r}, pool_size=10)
+QUERY = text("SELECT record_id FROM record_keys WHERE key = :k LIMIT 10")
 @app.get("/hit")
 def hit(key: str) -> dict:
-    rows = conn().execute("SELECT record_id FROM record_keys WHERE key = ? LIMIT 10",
-                          (key,)).fetchall()
+    with engine.connect() as conn:
+        rows = conn.execute(QUERY, {{"k": key}}).fetchall()
     return {{"result": "HIT" if rows else "NO_HIT", "n": len(rows)}}
 """
 
@@ -93,9 +90,11 @@ def owner_node(n: int) -> Path:
     return directory
 
 
-def queries(directory: Path, peer_country: str, count: int) -> list[dict[str, Any]]:
+def queries(
+    directory: Path, peer_country: str, count: int, database_url: str = ""
+) -> list[dict[str, Any]]:
     """Identifier queries: ~70% of keys the peer may see (hits), the rest misses."""
-    node = open_node(Settings(data_dir=directory, database_url=""))
+    node = open_node(Settings(data_dir=directory, database_url=database_url))
     from alianza.auth.permissions import scope_clause
 
     with node.sessions() as s:
@@ -226,13 +225,18 @@ def main() -> None:
         default=None,
         help="nodo ya poblado (p. ej. el que deja bench_import.py --keep)",
     )
+    parser.add_argument(
+        "--database-url", default="", help="base PostgreSQL de ese nodo (vacío: su SQLite)"
+    )
     args = parser.parse_args()
+    db_env = {"ALIANZA_DATABASE_URL": args.database_url} if args.database_url else {}
 
     if args.owner_dir is not None:
         subprocess.run(
             [sys.executable, "-m", "alianza.cli", "node", "migrate", "--dir", str(args.owner_dir)],
             check=True,
             capture_output=True,
+            env={**os.environ, **db_env},
         )
         owner_dir = args.owner_dir
     else:
@@ -241,7 +245,7 @@ def main() -> None:
     asker = init_node(
         Settings(data_dir=asker_dir, database_url=""), country="EC", agency="Policía Nacional"
     )
-    owner = open_node(Settings(data_dir=owner_dir, database_url=""))
+    owner = open_node(Settings(data_dir=owner_dir, database_url=args.database_url))
     port, anchor_port = 8791, 8792
     owner_url = f"http://127.0.0.1:{port}"
     with transaction(owner.sessions) as s:
@@ -263,10 +267,11 @@ def main() -> None:
     owner_id = owner.node_id
     owner.engine.dispose()
     asker.engine.dispose()
-    work = queries(owner_dir, "EC", args.queries)
+    work = queries(owner_dir, "EC", args.queries, args.database_url)
 
     env = {
         **os.environ,
+        **db_env,
         "ALIANZA_PEER_QUERY_RATE": "1000000",
         "ALIANZA_PEER_QUERY_BURST": "1000000",
     }
@@ -287,7 +292,8 @@ def main() -> None:
         env,
     )
     anchor_file = common.CACHE / "anchor_hits.py"
-    anchor_file.write_text(ANCHOR_APP.format(db=str(owner_dir / "alianza.db")))
+    anchor_url_db = args.database_url or f"sqlite:///{owner_dir / 'alianza.db'}"
+    anchor_file.write_text(ANCHOR_APP.format(url=anchor_url_db))
     try:
         console.print(f"nuestro: {len(work):,} consultas firmadas a {owner_url} ...")
         ours = load(
@@ -354,7 +360,7 @@ def main() -> None:
     import json
 
     data = json.loads(results.read_text()) if results.exists() else {}
-    data["hits"] = {
+    data["hits_postgresql" if args.database_url else "hits"] = {
         "records": args.records,
         "ours": ours,
         "anchor": anchor,
