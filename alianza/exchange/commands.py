@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -204,9 +205,15 @@ def release_request(
 
 
 def _decide(
-    request_id: str, user: str, data_dir: object, *, approve: bool, remove: list[str], reason: str
+    request_id: str,
+    user: str,
+    data_dir: Path | None,
+    *,
+    approve: bool,
+    remove: list[str],
+    reason: str,
 ) -> None:
-    node = open_cli_node(data_dir)  # type: ignore[arg-type]
+    node = open_cli_node(data_dir)
     principal = acting(node, user)
     with transaction(node.sessions) as session:
         row = release.decide_release(

@@ -31,7 +31,7 @@ from alianza.records.models import (
     RecordKey,
     RecordVersion,
 )
-from alianza.records.rules import KIND_VALUES, RecordKind
+from alianza.records.rules import KIND_VALUES, RecordKind, scope_text
 from alianza.records.versions import version_header
 
 MAX_PAGE = 5000
@@ -66,7 +66,7 @@ def _visible(rules: dict[str, Any], row: RecordVersion, peer: Peer) -> bool:
         owner_country=row.owner_country,
         owner_agency=row.owner_agency,
         scope=rules["scope"],
-        scope_countries=f",{','.join(countries)}," if countries else "",
+        scope_countries=scope_text(countries),
     )
 
 
@@ -366,7 +366,7 @@ def _store_versions(
             "deleted": bool(v["tombstone"]),
             "handling_code": rules["handling_code"],
             "scope": rules["scope"],
-            "scope_countries": f",{','.join(countries)}," if countries else "",
+            "scope_countries": scope_text(countries),
             "review_date": datetime.fromisoformat(rules["review_date"]).date(),
             "updated_at": now,
         }
@@ -447,18 +447,20 @@ def pending_acknowledgements(session: Session, *, node: Node) -> list[dict[str, 
         .join(Record, Record.id == RecordVersion.record_id)
         .where(RecordVersion.tombstone.is_(True), Record.origin == node.node_id)
     ).all()
+    parsed = [
+        (row_id, rid, version, json.loads(rules), oc, oa)
+        for row_id, rid, version, rules, oc, oa in tombstones
+    ]
     pending: list[dict[str, Any]] = []
     for peer in peers:
-        for row_id, rid, version, rules, oc, oa in tombstones:
-            r = json.loads(rules)
-            countries = r.get("scope_countries") or []
+        for row_id, rid, version, r, oc, oa in parsed:
             seen = in_scope(
                 country=peer.country,
                 agency=peer.agency,
                 owner_country=oc,
                 owner_agency=oa,
                 scope=r["scope"],
-                scope_countries=f",{','.join(countries)}," if countries else "",
+                scope_countries=scope_text(r.get("scope_countries")),
             )
             if (
                 seen

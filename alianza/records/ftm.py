@@ -110,7 +110,9 @@ _PARTICLES = {"de", "del", "la", "las", "los", "y", "da", "van", "von", "san"}
 def to_entity(view: RecordView) -> dict[str, Any]:
     """One record as an FtM entity dict (with our rules in ``alianza``)."""
     kind = RecordKind(view.record.kind)
-    data = dict(view.as_dict()["data"])
+    shown = view.as_dict()  # parsed once: data and rules
+    data = dict(shown["data"])
+    surnames = (data.get("surname_1"), data.get("surname_2"))
     schema, pairs = _PROPS[kind]
     props: dict[str, list[str]] = {}
     for ours, theirs in pairs:
@@ -118,7 +120,7 @@ def to_entity(view: RecordView) -> dict[str, Any]:
         if value is not None and value != "":
             props[theirs] = [str(value).lower() if ours in _UPPER else str(value)]
     if kind is RecordKind.PERSON:
-        full = " ".join(p for p in (data_of(view, "surname_1"), data_of(view, "surname_2")) if p)
+        full = " ".join(str(p) for p in surnames if p)
         props["lastName"] = [full]
         props["name"] = [view.record.label]
         if "sex" in data:
@@ -145,15 +147,10 @@ def to_entity(view: RecordView) -> dict[str, Any]:
         "kind": kind.value,
         "owner": {"country": view.record.owner_country, "agency": view.record.owner_agency},
         "version": view.record.version,
-        "rules": view.as_dict()["rules"],
+        "rules": shown["rules"],
         "extra": data,
     }
     return dict(entity)
-
-
-def data_of(view: RecordView, name: str) -> str | None:
-    value = view.as_dict()["data"].get(name)
-    return str(value) if value else None
 
 
 def split_surnames(last_name: str) -> tuple[str, str | None]:

@@ -36,8 +36,8 @@ from alianza.records.models import (
     RecordKey,
     RecordVersion,
 )
-from alianza.records.rules import KIND_VALUES, RecordKind, Rules
-from alianza.records.service import _scope_text, settle_rules
+from alianza.records.rules import KIND_VALUES, RecordKind, Rules, scope_text
+from alianza.records.service import settle_rules
 from alianza.records.versions import signed_version_row
 
 _ANALYZE_AFTER = 10_000
@@ -282,7 +282,7 @@ def _flush(
             version = old.version + 1
             old.version, old.deleted, old.updated_at = version, False, now
             old.handling_code, old.scope = rules["handling_code"], rules["scope"]
-            old.scope_countries = _scope_text(rules["scope_countries"])
+            old.scope_countries = scope_text(rules["scope_countries"])
             old.review_date = date.fromisoformat(rules["review_date"])
             old.label = label(kind, clean)
             changed_ids.append(rid)
@@ -299,7 +299,7 @@ def _flush(
                     "deleted": False,
                     "handling_code": rules["handling_code"],
                     "scope": rules["scope"],
-                    "scope_countries": _scope_text(rules["scope_countries"]),
+                    "scope_countries": scope_text(rules["scope_countries"]),
                     "review_date": date.fromisoformat(rules["review_date"]),
                     "label": label(kind, clean),
                     "created_at": now,

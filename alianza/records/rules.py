@@ -7,6 +7,7 @@ is (evaluation grade), and when a person must look at it again (review date).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from enum import StrEnum
 
@@ -54,6 +55,11 @@ class Scope(StrEnum):
     COUNTRY = "country"  # every agency of the owning country
     PARTNERS = "partners"  # the owning country and the named partner countries
     MEMBERS = "members"  # every member of the alliance
+
+
+def scope_text(countries: Sequence[str] | None) -> str:
+    """Partner countries as stored on a record: ``",EC,PE,"`` (one LIKE finds a country)."""
+    return f",{','.join(countries)}," if countries else ""
 
 
 class Rules(BaseModel):

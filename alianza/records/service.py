@@ -30,7 +30,7 @@ from alianza.records.models import (
     RecordKey,
     RecordVersion,
 )
-from alianza.records.rules import RecordKind, Rules
+from alianza.records.rules import RecordKind, Rules, scope_text
 from alianza.records.versions import signed_version_row
 
 
@@ -74,10 +74,6 @@ def settle_rules(rules: Rules, *, node: Node, today: date | None = None) -> dict
             review = base.replace(year=base.year + node.settings.review_years, day=28)
         dumped["review_date"] = review.isoformat()
     return dumped
-
-
-def _scope_text(countries: Sequence[str]) -> str:
-    return f",{','.join(countries)}," if countries else ""
 
 
 def _version_row(
@@ -145,7 +141,7 @@ def create_record(
         deleted=False,
         handling_code=settled["handling_code"],
         scope=settled["scope"],
-        scope_countries=_scope_text(settled["scope_countries"]),
+        scope_countries=scope_text(settled["scope_countries"]),
         review_date=date.fromisoformat(settled["review_date"]),
         label=label(the_kind, clean),
         created_at=now,
@@ -314,7 +310,7 @@ def _new_version(
     record.deleted = tombstone
     record.handling_code = rules["handling_code"]
     record.scope = rules["scope"]
-    record.scope_countries = _scope_text(rules["scope_countries"])
+    record.scope_countries = scope_text(rules["scope_countries"])
     record.review_date = date.fromisoformat(rules["review_date"])
     if data is not None:
         record.label = label(RecordKind(record.kind), data)

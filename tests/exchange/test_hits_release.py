@@ -138,18 +138,22 @@ def _hit(cl: Running, ec: Running) -> tuple[str, str]:
     return hit["peer"], hit["hits"][0]["ref"]
 
 
-def test_release_with_removed_fields_end_to_end(pair: tuple[Running, Running]) -> None:
-    cl, ec = pair
-    peer, ref = _hit(cl, ec)
-    out = exchange.request_release(
+def _ask(cl: Running, peer: str, ref: str, legal_basis: str = "Ley 20.000") -> ReleaseRequest:
+    return exchange.request_release(
         cl.node,
         principal=cl.users["ana"],
         peer_node=peer,
         ref=ref,
         kind="person",
         purpose="investigación",
-        legal_basis="Acuerdo Chile-Ecuador, art. 4",
+        legal_basis=legal_basis,
     )
+
+
+def test_release_with_removed_fields_end_to_end(pair: tuple[Running, Running]) -> None:
+    cl, ec = pair
+    peer, ref = _hit(cl, ec)
+    out = _ask(cl, peer, ref, legal_basis="Acuerdo Chile-Ecuador, art. 4")
     hours = (out.due_at.replace(tzinfo=UTC) - datetime.now(UTC)).total_seconds() / 3600
     assert 47.5 < hours <= 48
     sup = ec.user("sup", "supervisor")
@@ -198,15 +202,7 @@ def test_release_refused_with_reason_and_unknown_refs(pair: tuple[Running, Runni
             purpose="investigación",
             legal_basis="Ley 20.000",
         )
-    out = exchange.request_release(
-        cl.node,
-        principal=cl.users["ana"],
-        peer_node=peer,
-        ref=ref,
-        kind="person",
-        purpose="investigación",
-        legal_basis="Ley 20.000",
-    )
+    out = _ask(cl, peer, ref)
     sup = ec.user("sup", "supervisor")
     with transaction(ec.node.sessions) as s, pytest.raises(InputError, match="reason"):
         release.decide_release(
@@ -232,15 +228,7 @@ def test_release_refused_with_reason_and_unknown_refs(pair: tuple[Running, Runni
 def test_the_48_hour_clock_lists_overdue_requests(pair: tuple[Running, Running]) -> None:
     cl, ec = pair
     peer, ref = _hit(cl, ec)
-    out = exchange.request_release(
-        cl.node,
-        principal=cl.users["ana"],
-        peer_node=peer,
-        ref=ref,
-        kind="person",
-        purpose="investigación",
-        legal_basis="Ley 20.000",
-    )
+    out = _ask(cl, peer, ref)
     with ec.node.sessions() as s:
         row = s.scalar(select(ReleaseRequest).where(ReleaseRequest.request_id == out.request_id))
         assert row is not None and not release.is_overdue(row)
@@ -347,15 +335,7 @@ def test_released_data_is_shown_only_to_the_requesting_agency_and_role(
 
     cl, ec = pair
     peer, ref = _hit(cl, ec)
-    exchange.request_release(
-        cl.node,
-        principal=cl.users["ana"],
-        peer_node=peer,
-        ref=ref,
-        kind="person",
-        purpose="investigación",
-        legal_basis="Ley 20.000",
-    )
+    _ask(cl, peer, ref)
     carla = cl.user("carla", "port_analyst")
     from alianza.auth.permissions import Principal, Role
 

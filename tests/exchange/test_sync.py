@@ -186,7 +186,7 @@ def test_sync_resumes_after_the_peer_process_is_killed(nodes: Nodes) -> None:
     first = result["r"]
     assert first.error and 0 < first.received < 1500
     partial = len(copies(ec, cl))
-    assert partial == cursor() - 0 or partial > 0
+    assert 0 < partial < 1500  # the copies of the pages committed before the kill
     cl.start()
     second = exchange.sync_all(ec.node)[0]
     assert second.error == ""
