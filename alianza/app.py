@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
@@ -9,6 +12,7 @@ from pydantic import BaseModel
 from alianza import __version__
 from alianza.audit.views import router as audit_router
 from alianza.auth.views import router as auth_router
+from alianza.exchange.desk import QueryDesk
 from alianza.exchange.hits import RateLimiter
 from alianza.exchange.views import router as exchange_router
 from alianza.node.context import Node, open_node
@@ -29,15 +33,23 @@ class NodeRead(BaseModel):
 def create_app(settings: Settings | None = None, *, node: Node | None = None) -> FastAPI:
     """The API of one node (opened from ``settings`` unless given)."""
     node = node or open_node(settings or Settings())
+    limiter = RateLimiter(rate=node.settings.peer_query_rate, burst=node.settings.peer_query_burst)
+    desk = QueryDesk(node, limiter=limiter)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        desk.close()  # queries already checked still get their writes committed
+
     app = FastAPI(
+        lifespan=lifespan,
         title=f"alianza · nodo {node.agency} ({node.country})",
         version=__version__,
         description="Registros con reglas, intercambio entre nodos y auditoría verificable.",
     )
     app.state.node = node
-    app.state.limiter = RateLimiter(
-        rate=node.settings.peer_query_rate, burst=node.settings.peer_query_burst
-    )
+    app.state.limiter = limiter
+    app.state.desk = desk
     errors.install(app)
     app.add_middleware(BodyLimit, limit=node.settings.max_body_bytes)
     app.include_router(auth_router)

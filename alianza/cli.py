@@ -117,7 +117,7 @@ def serve(
     if workers > 1:
         # Each worker process opens the node itself; the rate limit then holds per worker.
         os.environ["ALIANZA_DATA_DIR"] = str(node.settings.data_dir)
-        node.engine.dispose()
+        node.close()
         uvicorn.run(
             "alianza.app:create_app",
             factory=True,

@@ -87,6 +87,28 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
 
+def _sqlite_reader_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA query_only=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def make_reader(engine: Engine) -> Engine:
+    """An engine for reads that must not queue behind writers.
+
+    On SQLite every transaction of ``engine`` takes the single writer lock (see
+    ``make_engine``), so a read would wait for a whole write; this second engine on the
+    same file reads in WAL mode beside the writer and refuses to write. On PostgreSQL
+    readers never wait for writers: the same engine is returned.
+    """
+    if engine.dialect.name != "sqlite":
+        return engine
+    reader = create_engine(engine.url, connect_args={"check_same_thread": False})
+    event.listen(reader, "connect", _sqlite_reader_pragmas)
+    return reader
+
+
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     """Sessions that never expire objects on commit (API responses are built after it)."""
     return sessionmaker(bind=engine, expire_on_commit=False)

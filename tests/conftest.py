@@ -116,7 +116,7 @@ def node(base_node: Node) -> Iterator[Node]:
     sessions = sessionmaker(
         bind=conn, expire_on_commit=False, join_transaction_mode="create_savepoint"
     )
-    yield dataclasses.replace(base_node, sessions=sessions)
+    yield dataclasses.replace(base_node, sessions=sessions, reader=None)
     outer.rollback()
     conn.close()
 

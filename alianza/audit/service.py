@@ -9,12 +9,12 @@ either a hash, the sequence or a signed checkpoint, and ``verify_chain`` names w
 from __future__ import annotations
 
 import json
-from collections.abc import Generator
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from alianza.audit.models import AuditCheckpoint, AuditEntry, AuditHead
@@ -64,6 +64,16 @@ def start_chain(session: Session) -> None:
     session.flush()
 
 
+@dataclass(slots=True, frozen=True)
+class Act:
+    """One act to write to the log (``append_many`` writes several in one go)."""
+
+    actor: str
+    action: str
+    target: str = ""
+    detail: dict[str, Any] | None = None
+
+
 def append(
     session: Session,
     *,
@@ -74,40 +84,80 @@ def append(
     target: str = "",
     detail: dict[str, Any] | None = None,
     checkpoint_every: int = 100,
-) -> AuditEntry:
-    """Append one entry; sign a checkpoint when enough entries have accumulated."""
+) -> int:
+    """Append one entry (its sequence number); sign a checkpoint when one is due."""
+    act = Act(actor=actor, action=action, target=target, detail=detail)
+    return append_many(
+        session, key=key, node_id=node_id, acts=[act], checkpoint_every=checkpoint_every
+    )[0]
+
+
+def append_many(
+    session: Session,
+    *,
+    key: NodeKey,
+    node_id: str,
+    acts: Sequence[Act],
+    checkpoint_every: int = 100,
+) -> list[int]:
+    """Append ``acts`` in order as consecutive entries; sign each checkpoint that falls due.
+
+    One head update and one multi-row insert whatever the number of acts: the hit/no-hit
+    desk writes the acts of many queries per transaction (group commit) through here.
+    """
+    if not acts:
+        return []
     # The UPDATE takes the head row's lock (PostgreSQL) or the write lock (SQLite), so
     # concurrent appends queue here and the chain never forks.
     row = session.execute(
         update(AuditHead)
         .where(AuditHead.id == 1)
-        .values(seq=AuditHead.seq + 1, since_checkpoint=AuditHead.since_checkpoint + 1)
+        .values(seq=AuditHead.seq + len(acts))
         .returning(AuditHead.seq, AuditHead.entry_hash, AuditHead.since_checkpoint)
     ).one()
-    seq, prev, pending = int(row[0]), str(row[1]), int(row[2])
+    last, prev, pending = int(row[0]), str(row[1]), int(row[2])
+    seq = last - len(acts)
+    rows: list[dict[str, Any]] = []
+    checkpoints: list[tuple[int, str]] = []
     at = datetime.now(UTC).isoformat(timespec="microseconds")
-    detail_text = canonical(detail or {}).decode()
-    entry_hash = _entry_hash(
-        seq=seq, at=at, actor=actor, action=action, target=target, detail=detail_text, prev=prev
+    for act in acts:
+        seq += 1
+        pending += 1
+        detail_text = canonical(act.detail or {}).decode()
+        actor, target = act.actor[:120], act.target[:200]
+        entry_hash = _entry_hash(
+            seq=seq,
+            at=at,
+            actor=actor,
+            action=act.action,
+            target=target,
+            detail=detail_text,
+            prev=prev,
+        )
+        rows.append(
+            {
+                "seq": seq,
+                "at": at,
+                "actor": actor,
+                "action": act.action,
+                "target": target,
+                "detail": detail_text,
+                "prev_hash": prev,
+                "entry_hash": entry_hash,
+            }
+        )
+        prev = entry_hash
+        if pending >= checkpoint_every:
+            checkpoints.append((seq, entry_hash))
+            pending = 0
+    session.execute(insert(AuditEntry), rows)
+    for cp_seq, cp_hash in checkpoints:
+        _sign_checkpoint(session, key=key, node_id=node_id, seq=cp_seq, entry_hash=cp_hash)
+    session.execute(
+        update(AuditHead).where(AuditHead.id == 1).values(entry_hash=prev, since_checkpoint=pending)
     )
-    entry = AuditEntry(
-        seq=seq,
-        at=at,
-        actor=actor[:120],
-        action=action,
-        target=target[:200],
-        detail=detail_text,
-        prev_hash=prev,
-        entry_hash=entry_hash,
-    )
-    session.add(entry)
-    values: dict[str, Any] = {"entry_hash": entry_hash}
-    if pending >= checkpoint_every:
-        _sign_checkpoint(session, key=key, node_id=node_id, seq=seq, entry_hash=entry_hash)
-        values["since_checkpoint"] = 0
-    session.execute(update(AuditHead).where(AuditHead.id == 1).values(**values))
     session.flush()
-    return entry
+    return [r["seq"] for r in rows]
 
 
 def _sign_checkpoint(

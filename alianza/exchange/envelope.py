@@ -58,7 +58,8 @@ def seal(
     return {"envelope": envelope, "signature": node.key.sign(canonical(envelope))}
 
 
-def _parse(message: Any) -> tuple[dict[str, Any], str]:
+def parse(message: Any) -> tuple[dict[str, Any], str]:
+    """The envelope and signature of ``message``, or ``InputError`` naming what is missing."""
     if not isinstance(message, dict):
         raise InputError.at("message", "se esperaba un objeto {envelope, signature}")
     envelope, signature = message.get("envelope"), message.get("signature")
@@ -72,7 +73,7 @@ def _parse(message: Any) -> tuple[dict[str, Any], str]:
 
 def check_signature(message: Any, *, peer: Peer) -> dict[str, Any]:
     """The envelope of ``message`` if ``peer`` signed it (no freshness or replay check)."""
-    envelope, signature = _parse(message)
+    envelope, signature = parse(message)
     if envelope["sender"] != peer.node_id:
         raise AuthenticationError(
             f"El mensaje dice venir de {envelope['sender']}, no de {peer.node_id}."
@@ -82,7 +83,8 @@ def check_signature(message: Any, *, peer: Peer) -> dict[str, Any]:
     return envelope
 
 
-def _fresh(envelope: dict[str, Any], now: datetime) -> None:
+def check_fresh(envelope: dict[str, Any], now: datetime) -> None:
+    """Refuse an envelope dated outside the freshness window around ``now``."""
     try:
         ts = datetime.fromisoformat(envelope["ts"])
     except ValueError:
@@ -98,7 +100,7 @@ def _fresh(envelope: dict[str, Any], now: datetime) -> None:
 
 def open_message(session: Session, *, node: Node, message: Any) -> Opened:
     """Verify an incoming request (sender, signature, recipient, time, replay)."""
-    envelope, signature = _parse(message)
+    envelope, signature = parse(message)
     peer = session.scalar(select(Peer).where(Peer.node_id == envelope["sender"]))
     if peer is None or not peer.active:
         raise AuthenticationError(f"Nodo desconocido: {envelope['sender']}.")
@@ -108,7 +110,7 @@ def open_message(session: Session, *, node: Node, message: Any) -> Opened:
             f"El mensaje va dirigido a {envelope['recipient']}, no a este nodo."
         )
     now = datetime.now(UTC)
-    _fresh(envelope, now)
+    check_fresh(envelope, now)
     remember_nonce(session, sender=peer.node_id, nonce=envelope["nonce"], now=now)
     return Opened(peer=peer, envelope=envelope, signature=signature)
 
@@ -135,5 +137,5 @@ def open_reply(message: Any, *, node: Node, peer: Peer, request: dict[str, Any])
         raise AuthenticationError("La respuesta no está dirigida a este nodo.")
     if envelope.get("in_reply_to") != request["envelope"]["nonce"]:
         raise AuthenticationError("La respuesta no corresponde a la solicitud enviada.")
-    _fresh(envelope, datetime.now(UTC))
+    check_fresh(envelope, datetime.now(UTC))
     return Opened(peer=peer, envelope=envelope)

@@ -1,4 +1,8 @@
-"""What this node answers to each signed message from a peer (one function per type)."""
+"""What this node answers to each signed message from a peer (one function per type).
+
+``query.hit`` is not here: hit/no-hit goes through the desk (``desk.py``), which commits
+the writes of many queries together.
+"""
 
 from __future__ import annotations
 
@@ -46,28 +50,6 @@ def _sync_pull(session: Session, node: Node, opened: Opened, _: hits.RateLimiter
             {"cursor": cursor, "entries": len(page["entries"]), "receipts": stored},
         )
     return page
-
-
-def _query(
-    session: Session, node: Node, opened: Opened, limiter: hits.RateLimiter
-) -> dict[str, Any]:
-    limiter.take(opened.peer.node_id)
-    answer = hits.answer_query(session, node=node, peer=opened.peer, body=opened.body)
-    audit_act(
-        session,
-        node,
-        _actor(opened),
-        "exchange.query_received",
-        opened.body.get("kind", ""),
-        {
-            "values": opened.body.get("values"),
-            "purpose": opened.body.get("purpose"),
-            "requested_by": opened.body.get("requested_by"),
-            "result": answer["result"],
-            "refs": [h["ref"] for h in answer["hits"]],
-        },
-    )
-    return answer
 
 
 def _release_request(
@@ -128,7 +110,6 @@ def _witnessed(session: Session, node: Node, opened: Opened, _: hits.RateLimiter
 
 HANDLERS: dict[str, Handler] = {
     "sync.pull": _sync_pull,
-    "query.hit": _query,
     "release.request": _release_request,
     "consent.request": _consent_request,
     "requests.poll": _poll,

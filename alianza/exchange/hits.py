@@ -13,7 +13,7 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -22,8 +22,6 @@ from sqlalchemy.orm import Session
 
 from alianza.auth.permissions import scope_clause
 from alianza.errors import InputError, RateLimited
-from alianza.exchange.models import HitReference, Peer
-from alianza.node.context import Node
 from alianza.records.keys import compact_id, name_tokens
 from alianza.records.models import Record, RecordKey
 from alianza.records.rules import HandlingCode
@@ -142,15 +140,21 @@ def parse_query(body: dict[str, Any]) -> tuple[QueryKind, Purpose, dict[str, str
     return kind, purpose, {k: v.strip() for k, v in values.items()}
 
 
-def answer_query(
-    session: Session, *, node: Node, peer: Peer, body: dict[str, Any]
-) -> dict[str, Any]:
-    """HIT with opaque references, or NO_HIT, for records this peer's scope allows."""
-    kind, purpose, values = parse_query(body)
+def find_records(
+    session: Session,
+    *,
+    node_id: str,
+    peer_country: str,
+    peer_agency: str,
+    kind: QueryKind,
+    purpose: Purpose,
+    values: dict[str, str],
+) -> list[tuple[str, str]]:
+    """(record id, kind) of this node's records that answer the query within the peer's scope."""
     within = and_(
-        Record.origin == node.node_id,
+        Record.origin == node_id,
         Record.deleted.is_(False),
-        scope_clause(country=peer.country, agency=peer.agency, table=Record),
+        scope_clause(country=peer_country, agency=peer_agency, table=Record),
     )
     if purpose is Purpose.JUDICIAL:
         # H1: not for judicial proceedings without the owner's permission; such a record
@@ -163,32 +167,20 @@ def answer_query(
             values.get("surname_2", ""),
             values["birth_date"],
         )
-        found = MATCHER.candidates(session, query, within)
-    else:
-        key = "id:" + compact_id(values[_ID_FIELD[kind]])
-        stmt = (
-            select(Record.id, Record.kind)
-            .join(RecordKey, RecordKey.record_id == Record.id)
-            .where(within, RecordKey.key == key)
-            .limit(MAX_HITS)
-        )
-        found = [(str(a), str(b)) for a, b in session.execute(stmt)]
-    now = datetime.now(UTC)
-    hits = []
-    for record_id, record_kind in found:
-        ref = secrets.token_urlsafe(18)
-        session.add(
-            HitReference(
-                ref=ref,
-                record_id=record_id,
-                peer_node=peer.node_id,
-                purpose=purpose.value,
-                created_at=now,
-            )
-        )
-        hits.append({"ref": ref, "kind": record_kind})
-    session.flush()
-    return {"result": "HIT" if hits else "NO_HIT", "hits": hits}
+        return MATCHER.candidates(session, query, within)
+    key = "id:" + compact_id(values[_ID_FIELD[kind]])
+    stmt = (
+        select(Record.id, Record.kind)
+        .join(RecordKey, RecordKey.record_id == Record.id)
+        .where(within, RecordKey.key == key)
+        .limit(MAX_HITS)
+    )
+    return [(str(a), str(b)) for a, b in session.execute(stmt)]
+
+
+def new_reference() -> str:
+    """An opaque hit reference: random, meaningful only on this node."""
+    return secrets.token_urlsafe(18)
 
 
 class RateLimiter:

@@ -6,16 +6,19 @@ import logging
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Body, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 
 from alianza.audit import service as audit
 from alianza.audit.service import audit_act
 from alianza.auth.permissions import Action, Principal, authorize
 from alianza.errors import AlianzaError
 from alianza.exchange import feed, handlers, release, service
+from alianza.exchange.desk import QueryDesk, ReplayRefused
 from alianza.exchange.hits import RateLimiter
 from alianza.exchange.models import ConsentRequest, Peer, ReleaseRequest
 from alianza.node.context import Node
@@ -27,32 +30,48 @@ log = logging.getLogger("alianza.exchange")
 
 
 @router.post("/api/v1/exchange", summary="Mensaje firmado de un nodo asociado")
-def exchange(request: Request, node: NodeDep, message: Annotated[Any, Body()]) -> JSONResponse:
-    limiter: RateLimiter = request.app.state.limiter
+async def exchange(request: Request, node: NodeDep, message: Annotated[Any, Body()]) -> Response:
+    envelope = message.get("envelope") if isinstance(message, dict) else None
+    sender = str(envelope.get("sender", "?")) if isinstance(envelope, dict) else "?"
+    kind = str(envelope.get("type", "?")) if isinstance(envelope, dict) else "?"
+    desk: QueryDesk = request.app.state.desk
     try:
-        with unit(node) as session:
-            reply = handlers.handle(session, node=node, message=message, limiter=limiter)
-        return JSONResponse(reply)
+        if kind == "query.hit":
+            try:
+                reply = await desk.answer(message)
+            except ReplayRefused as exc:
+                # Found at commit: the desk wrote the refusal to the audit log already.
+                log.warning("mensaje rechazado de %s (%s): %s", sender[:64], kind, exc.message)
+                return problem_response(exc)
+        else:
+            reply = await run_in_threadpool(_handle, node, message, request.app.state.limiter)
+        return Response(orjson.dumps(reply), media_type="application/json")
     except AlianzaError as exc:
-        envelope = message.get("envelope") if isinstance(message, dict) else None
-        sender = str(envelope.get("sender", "?")) if isinstance(envelope, dict) else "?"
-        kind = str(envelope.get("type", "?")) if isinstance(envelope, dict) else "?"
         log.warning("mensaje rechazado de %s (%s): %s", sender[:64], kind[:60], exc.message)
-        # Into the audit chain (its own transaction: the refused one rolled back) only when
-        # the claimed sender is a registered peer: strangers must not be able to fill it.
-        with unit(node) as session:
-            if session.scalar(select(Peer.id).where(Peer.node_id == sender)) is not None:
-                audit.append(
-                    session,
-                    key=node.key,
-                    node_id=node.node_id,
-                    actor=f"nodo:{sender}"[:120],
-                    action="exchange.refused",
-                    target=kind[:200],
-                    detail={"reason": exc.message[:500], "status": exc.http_status},
-                    checkpoint_every=node.settings.checkpoint_every,
-                )
+        await run_in_threadpool(_audit_refusal, node, sender, kind, exc)
         return problem_response(exc)
+
+
+def _handle(node: Node, message: Any, limiter: RateLimiter) -> dict[str, Any]:
+    with unit(node) as session:
+        return handlers.handle(session, node=node, message=message, limiter=limiter)
+
+
+def _audit_refusal(node: Node, sender: str, kind: str, exc: AlianzaError) -> None:
+    # Into the audit chain (its own transaction: the refused one rolled back) only when
+    # the claimed sender is a registered peer: strangers must not be able to fill it.
+    with unit(node) as session:
+        if session.scalar(select(Peer.id).where(Peer.node_id == sender)) is not None:
+            audit.append(
+                session,
+                key=node.key,
+                node_id=node.node_id,
+                actor=f"nodo:{sender}"[:120],
+                action="exchange.refused",
+                target=kind[:200],
+                detail={"reason": exc.message[:500], "status": exc.http_status},
+                checkpoint_every=node.settings.checkpoint_every,
+            )
 
 
 class PeerIn(BaseModel):

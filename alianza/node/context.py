@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from alianza.db import make_sessionmaker, open_engine
+from alianza.db import make_reader, make_sessionmaker, open_engine
 from alianza.errors import IntegrityFailure, NodeNotInitialised
 from alianza.node.keys import NodeKey, load_key
 from alianza.node.models import NodeIdentity
@@ -25,6 +25,21 @@ class Node:
     node_id: str
     country: str
     agency: str
+    # Sessions for hot reads that must not queue behind writers (``db.make_reader``);
+    # None: read through ``sessions`` (tests that bind a node to one rolled-back
+    # connection must see its uncommitted data).
+    reader: sessionmaker[Session] | None = None
+
+    @property
+    def reads(self) -> sessionmaker[Session]:
+        """Where hot reads go: ``reader`` if the node has one, else ``sessions``."""
+        return self.reader or self.sessions
+
+    def close(self) -> None:
+        """Release the node's database connections."""
+        if self.reader is not None and self.reader.kw["bind"] is not self.engine:
+            self.reader.kw["bind"].dispose()
+        self.engine.dispose()
 
 
 def open_node(settings: Settings, *, engine: Engine | None = None) -> Node:
@@ -58,4 +73,5 @@ def _open(settings: Settings, engine: Engine) -> Node:
         node_id=identity.node_id,
         country=identity.country,
         agency=identity.agency,
+        reader=make_sessionmaker(make_reader(engine)),
     )

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import text
 
 from alianza.audit import service as audit
 from alianza.db import transaction
 from alianza.node.context import Node
+from alianza.node.service import init_node
 from alianza.records.service import audit_act
-from tests.conftest import FreshNode
+from tests.conftest import FreshNode, PgDatabases, _settings
 
 
 def _node_with_entries(fresh: FreshNode, n: int = 30) -> Node:
@@ -146,3 +149,33 @@ def test_checkpoints_follow_the_setting(fresh: FreshNode, every: int) -> None:
     report = _verify(node)
     assert report.ok
     assert report.checkpoints == 1 + 6 // every
+
+
+@pytest.mark.parametrize("every", [1, 3, 4])
+def test_batched_append_equals_one_by_one(
+    fresh: FreshNode, tmp_path: Path, pg: PgDatabases | None, every: int
+) -> None:
+    """``append_many`` (the hit desk's group commit) chains and checkpoints like appends."""
+    acts = [audit.Act(actor="t", action="x", target=str(i), detail={"i": i}) for i in range(7)]
+    one = fresh.init(checkpoint_every=every)
+    with transaction(one.sessions) as session:
+        for act in acts:
+            audit_act(session, one, act.actor, act.action, act.target, act.detail)
+        audit_act(session, one, "t", "after", "", {})
+    settings = _settings(tmp_path / "por-lotes", pg, checkpoint_every=every)
+    other = init_node(settings, country="CL", agency="PDI")
+    fresh.opened.append(other)
+    with transaction(other.sessions) as session:
+        seqs = audit.append_many(
+            session, key=other.key, node_id=other.node_id, acts=acts, checkpoint_every=every
+        )
+        audit_act(session, other, "t", "after", "", {})
+    assert seqs == list(range(3, 10))  # after node.init and node.key_created
+    for node in (one, other):
+        assert _verify(node).ok, _verify(node).problems
+
+    def checkpoint_seqs(node: Node) -> list[int]:
+        with node.sessions() as session:
+            return list(session.scalars(text("SELECT seq FROM audit_checkpoints ORDER BY seq")))
+
+    assert checkpoint_seqs(one) == checkpoint_seqs(other)

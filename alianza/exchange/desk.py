@@ -1,0 +1,252 @@
+"""The hit/no-hit desk: many queries checked at once, their writes committed together.
+
+A hit/no-hit query is mostly reading: verify the envelope, look the key up within the
+peer's scope, sign the answer. What it writes is small but must be durable before the
+answer leaves: the nonce (replay protection), the hit references and the audit entry.
+Written one query per transaction, those writes queued on the single writer (SQLite) or
+the audit head's row lock (PostgreSQL) and capped the desk at about a hundred queries a
+second. Here the checks and the lookup run in the request, on a reader that never waits
+for writers, and one writer thread commits the writes of every query waiting at that
+moment in one transaction (group commit, as databases do with their own log). A query is
+answered only after its batch has committed, so nothing is answered that is not audited.
+
+A nonce seen before, in the database or earlier in the same batch, makes that query a
+replay: its answer is thrown away, the refusal is written to the audit log instead, and
+the sender gets the same error as on the one-message-at-a-time path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from alianza.audit.service import Act, append_many
+from alianza.db import transaction
+from alianza.errors import AuthenticationError
+from alianza.exchange import envelope as envelopes
+from alianza.exchange.hits import RateLimiter, find_records, new_reference, parse_query
+from alianza.exchange.models import HitReference, Peer, SeenNonce
+from alianza.node.context import Node
+from alianza.node.keys import canonical, verify
+
+# At most this many queries per transaction: bounds the statement size and the time the
+# first query of a batch waits for the last.
+MAX_BATCH = 256
+
+
+class ReplayRefused(AuthenticationError):
+    """A replay found at commit time; its refusal is already in the audit log."""
+
+
+@dataclass(slots=True)
+class _Work:
+    """One checked query waiting for its writes to commit."""
+
+    sender: str
+    nonce: str
+    seen_at: datetime
+    refs: list[dict[str, Any]]
+    act: Act
+    done: asyncio.Future[None]
+    loop: asyncio.AbstractEventLoop
+    replay: bool = field(default=False)
+
+
+class QueryDesk:
+    """Answers ``query.hit`` messages for one node (one per serving process)."""
+
+    def __init__(self, node: Node, *, limiter: RateLimiter) -> None:
+        self.node = node
+        self.limiter = limiter
+        self._queue: list[_Work] = []
+        self._cond = threading.Condition()
+        self._thread: threading.Thread | None = None
+        self._closed = False
+        dialect = node.engine.dialect.name
+        self._insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+    async def answer(self, message: Any) -> dict[str, Any]:
+        """The signed reply to one hit/no-hit message (raises ``AlianzaError`` on refusal)."""
+        envelope, body, work = self._check(message)
+        await self._commit(work)
+        if work.replay:
+            raise ReplayRefused(f"Mensaje repetido (nonce {work.nonce[:8]}…): se rechaza.")
+        return envelopes.seal(
+            self.node,
+            recipient=work.sender,
+            type="query.hit.reply",
+            body=body,
+            in_reply_to=envelope["nonce"],
+        )
+
+    def _check(self, message: Any) -> tuple[dict[str, Any], dict[str, Any], _Work]:
+        envelope, signature = envelopes.parse(message)
+        with self.node.reads() as session:
+            peer = session.execute(
+                select(Peer.node_id, Peer.country, Peer.agency, Peer.public_key, Peer.active).where(
+                    Peer.node_id == envelope["sender"]
+                )
+            ).first()
+            if peer is None or not peer.active:
+                raise AuthenticationError(f"Nodo desconocido: {envelope['sender']}.")
+            if not verify(peer.public_key, canonical(envelope), signature):
+                raise AuthenticationError(f"Firma inválida en un mensaje de {peer.node_id}.")
+            if envelope["recipient"] != self.node.node_id:
+                raise AuthenticationError(
+                    f"El mensaje va dirigido a {envelope['recipient']}, no a este nodo."
+                )
+            now = datetime.now(UTC)
+            envelopes.check_fresh(envelope, now)
+            self.limiter.take(peer.node_id)
+            query = envelope.get("body")
+            query = query if isinstance(query, dict) else {}
+            kind, purpose, values = parse_query(query)
+            found = find_records(
+                session,
+                node_id=self.node.node_id,
+                peer_country=peer.country,
+                peer_agency=peer.agency,
+                kind=kind,
+                purpose=purpose,
+                values=values,
+            )
+        refs = [
+            {
+                "ref": new_reference(),
+                "record_id": record_id,
+                "peer_node": peer.node_id,
+                "purpose": purpose.value,
+                "created_at": now,
+            }
+            for record_id, _ in found
+        ]
+        answer = {
+            "result": "HIT" if refs else "NO_HIT",
+            "hits": [{"ref": r["ref"], "kind": k} for r, (_, k) in zip(refs, found, strict=True)],
+        }
+        act = Act(
+            actor=f"nodo:{peer.node_id}",
+            action="exchange.query_received",
+            target=kind.value,
+            detail={
+                "values": values,
+                "purpose": purpose.value,
+                "requested_by": query.get("requested_by"),
+                "result": answer["result"],
+                "refs": [r["ref"] for r in refs],
+            },
+        )
+        loop = asyncio.get_running_loop()
+        work = _Work(
+            sender=peer.node_id,
+            nonce=envelope["nonce"],
+            seen_at=now,
+            refs=refs,
+            act=act,
+            done=loop.create_future(),
+            loop=loop,
+        )
+        return envelope, answer, work
+
+    async def _commit(self, work: _Work) -> None:
+        with self._cond:
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="alianza-hit-desk", daemon=True
+                )
+                self._thread.start()
+            self._queue.append(work)
+            self._cond.notify()
+        await work.done
+
+    def close(self) -> None:
+        """Let the writer finish what is queued, then stop it."""
+        with self._cond:
+            self._closed = True
+            self._cond.notify()
+            thread = self._thread
+        if thread is not None:
+            thread.join(timeout=30)
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._queue and not self._closed:
+                    self._cond.wait()
+                if not self._queue:
+                    return
+                batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
+            error: BaseException | None = None
+            try:
+                with transaction(self.node.sessions) as session:
+                    self._write(session, batch)
+            except Exception as exc:  # every waiting query learns of it; the desk goes on
+                error = exc
+            for work in batch:
+                work.loop.call_soon_threadsafe(_settle, work.done, error)
+
+    def _write(self, session: Session, batch: list[_Work]) -> None:
+        now = batch[-1].seen_at
+        if batch[0].nonce[-2:] == "00":  # about one batch in 256: drop expired nonces
+            session.execute(delete(SeenNonce).where(SeenNonce.seen_at < now - 2 * envelopes.WINDOW))
+        unique: dict[tuple[str, str], _Work] = {}
+        for work in batch:
+            if (work.sender, work.nonce) in unique:
+                work.replay = True
+            else:
+                unique[(work.sender, work.nonce)] = work
+        # ON CONFLICT DO NOTHING ... RETURNING names the nonces that are new: also across
+        # server processes, where another worker may have stored the same nonce just now.
+        stored = {
+            (str(a), str(b))
+            for a, b in session.execute(
+                self._insert(SeenNonce)
+                .values(
+                    [
+                        {"sender": s, "nonce": n, "seen_at": w.seen_at}
+                        for (s, n), w in unique.items()
+                    ]
+                )
+                .on_conflict_do_nothing()
+                .returning(SeenNonce.sender, SeenNonce.nonce)
+            )
+        }
+        for key, work in unique.items():
+            work.replay = key not in stored
+        refs = [r for work in batch if not work.replay for r in work.refs]
+        if refs:
+            session.execute(self._insert(HitReference), refs)
+        acts = [
+            work.act
+            if not work.replay
+            else Act(
+                actor=work.act.actor,
+                action="exchange.refused",
+                target="query.hit",
+                detail={"reason": f"Mensaje repetido (nonce {work.nonce[:8]}…)", "status": 401},
+            )
+            for work in batch
+        ]
+        append_many(
+            session,
+            key=self.node.key,
+            node_id=self.node.node_id,
+            acts=acts,
+            checkpoint_every=self.node.settings.checkpoint_every,
+        )
+
+
+def _settle(done: asyncio.Future[None], error: BaseException | None) -> None:
+    if done.done():  # the request went away (client disconnected)
+        return
+    if error is None:
+        done.set_result(None)
+    else:
+        done.set_exception(error)
