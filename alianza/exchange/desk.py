@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -43,6 +43,11 @@ MAX_BATCH = 256
 
 class ReplayRefused(AuthenticationError):
     """A replay found at commit time; its refusal is already in the audit log."""
+
+
+_PEER = select(Peer.node_id, Peer.country, Peer.agency, Peer.public_key, Peer.active).where(
+    Peer.node_id == bindparam("node_id")
+)
 
 
 @dataclass(slots=True)

@@ -9,6 +9,7 @@ asking side may use in a release request (step 2).
 
 from __future__ import annotations
 
+import functools
 import secrets
 import threading
 import time
@@ -17,7 +18,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, and_, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from alianza.auth.permissions import scope_clause
@@ -151,15 +152,7 @@ def find_records(
     values: dict[str, str],
 ) -> list[tuple[str, str]]:
     """(record id, kind) of this node's records that answer the query within the peer's scope."""
-    within = and_(
-        Record.origin == node_id,
-        Record.deleted.is_(False),
-        scope_clause(country=peer_country, agency=peer_agency, table=Record),
-    )
-    if purpose is Purpose.JUDICIAL:
-        # H1: not for judicial proceedings without the owner's permission; such a record
-        # is not offered to a judicial query at all (the owner can still be asked).
-        within = and_(within, Record.handling_code != HandlingCode.H1.value)
+    judicial = purpose is Purpose.JUDICIAL
     if kind is QueryKind.PERSON:
         query = PersonQuery(
             values["given_names"],
@@ -167,15 +160,42 @@ def find_records(
             values.get("surname_2", ""),
             values["birth_date"],
         )
+        within = _within(node_id, peer_country, peer_agency, judicial=judicial)
         return MATCHER.candidates(session, query, within)
+    stmt = _id_lookup(node_id, peer_country, peer_agency, judicial=judicial)
     key = "id:" + compact_id(values[_ID_FIELD[kind]])
-    stmt = (
+    # Core execution on the session's connection: the ORM layer adds nothing to a
+    # two-column read, and this runs once per hit/no-hit query.
+    rows = session.connection().execute(stmt, {"key": key})
+    return [(str(a), str(b)) for a, b in rows]
+
+
+def _within(node_id: str, peer_country: str, peer_agency: str, *, judicial: bool) -> Any:
+    within = and_(
+        Record.origin == node_id,
+        Record.deleted.is_(False),
+        scope_clause(country=peer_country, agency=peer_agency, table=Record),
+    )
+    if judicial:
+        # H1: not for judicial proceedings without the owner's permission; such a record
+        # is not offered to a judicial query at all (the owner can still be asked).
+        within = and_(within, Record.handling_code != HandlingCode.H1.value)
+    return within
+
+
+@functools.lru_cache(maxsize=512)
+def _id_lookup(node_id: str, peer_country: str, peer_agency: str, *, judicial: bool) -> Any:
+    # Built once per (peer, judicial or not) and reused: building the scope expression
+    # cost more than running it.
+    return (
         select(Record.id, Record.kind)
         .join(RecordKey, RecordKey.record_id == Record.id)
-        .where(within, RecordKey.key == key)
+        .where(
+            _within(node_id, peer_country, peer_agency, judicial=judicial),
+            RecordKey.key == bindparam("key"),
+        )
         .limit(MAX_HITS)
     )
-    return [(str(a), str(b)) for a, b in session.execute(stmt)]
 
 
 def new_reference() -> str:

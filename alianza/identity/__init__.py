@@ -1,0 +1,1 @@
+"""Identity linkage: synthetic persons of the region and registries written from them."""
