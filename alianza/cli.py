@@ -110,7 +110,7 @@ def serve(
 
     import uvicorn
 
-    from alianza.app import create_app
+    from alianza.app import served_app
 
     node = open_cli_node(data_dir)
     console.print(f"API de {node.agency} ({node.country}) en http://{host}:{port}/docs")
@@ -119,7 +119,7 @@ def serve(
         os.environ["ALIANZA_DATA_DIR"] = str(node.settings.data_dir)
         node.close()
         uvicorn.run(
-            "alianza.app:create_app",
+            "alianza.app:served_app",
             factory=True,
             host=host,
             port=port,
@@ -127,7 +127,7 @@ def serve(
             log_level="warning",
         )
         return
-    uvicorn.run(create_app(node=node), host=host, port=port, log_level="warning")
+    uvicorn.run(served_app(node), host=host, port=port, log_level="warning")
 
 
 # ---------------------------------------------------------------- users

@@ -6,9 +6,14 @@ answer leaves: the nonce (replay protection), the hit references and the audit e
 Written one query per transaction, those writes queued on the single writer (SQLite) or
 the audit head's row lock (PostgreSQL) and capped the desk at about a hundred queries a
 second. Here the checks and the lookup run in the request, on a reader that never waits
-for writers, and one writer thread commits the writes of every query waiting at that
-moment in one transaction (group commit, as databases do with their own log). A query is
-answered only after its batch has committed, so nothing is answered that is not audited.
+for writers, and the writes of every query checked since the last commit go into one
+transaction (group commit, as databases do with their own log). A query is answered
+only after its batch has committed, so nothing is answered that is not audited.
+
+Everything runs on the event loop's thread, the commit included: a writer thread beside
+it halved the throughput (the two traded the interpreter lock on every query). The loop
+therefore waits while a batch commits (about a millisecond), and on SQLite while another
+request of this process holds the single writer.
 
 A nonce seen before, in the database or earlier in the same batch, makes that query a
 replay: its answer is thrown away, the refusal is written to the audit log instead, and
@@ -18,7 +23,6 @@ the sender gets the same error as on the one-message-at-a-time path.
 from __future__ import annotations
 
 import asyncio
-import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -71,9 +75,6 @@ class QueryDesk:
         self.node = node
         self.limiter = limiter
         self._queue: list[_Work] = []
-        self._cond = threading.Condition()
-        self._thread: threading.Thread | None = None
-        self._closed = False
         dialect = node.engine.dialect.name
         self._insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
 
@@ -161,41 +162,25 @@ class QueryDesk:
         return envelope, answer, work
 
     async def _commit(self, work: _Work) -> None:
-        with self._cond:
-            if self._thread is None:
-                self._thread = threading.Thread(
-                    target=self._run, name="alianza-hit-desk", daemon=True
-                )
-                self._thread.start()
-            self._queue.append(work)
-            self._cond.notify()
+        # The first query of a batch schedules the flush; every query checked before the
+        # loop gets to it joins the same transaction.
+        self._queue.append(work)
+        if len(self._queue) == 1:
+            work.loop.call_soon(self._flush)
         await work.done
 
-    def close(self) -> None:
-        """Let the writer finish what is queued, then stop it."""
-        with self._cond:
-            self._closed = True
-            self._cond.notify()
-            thread = self._thread
-        if thread is not None:
-            thread.join(timeout=30)
-
-    def _run(self) -> None:
-        while True:
-            with self._cond:
-                while not self._queue and not self._closed:
-                    self._cond.wait()
-                if not self._queue:
-                    return
-                batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
-            error: BaseException | None = None
-            try:
-                with transaction(self.node.sessions) as session:
-                    self._write(session, batch)
-            except Exception as exc:  # every waiting query learns of it; the desk goes on
-                error = exc
-            for work in batch:
-                work.loop.call_soon_threadsafe(_settle, work.done, error)
+    def _flush(self) -> None:
+        batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
+        if self._queue:
+            batch[0].loop.call_soon(self._flush)
+        error: BaseException | None = None
+        try:
+            with transaction(self.node.sessions) as session:
+                self._write(session, batch)
+        except Exception as exc:  # every waiting query learns of it; the desk goes on
+            error = exc
+        for work in batch:
+            _settle(work.done, error)
 
     def _write(self, session: Session, batch: list[_Work]) -> None:
         now = batch[-1].seen_at
