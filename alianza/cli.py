@@ -31,6 +31,7 @@ from alianza.cli_support import (
 from alianza.db import transaction
 from alianza.errors import AlianzaError, InputError, IntegrityFailure, NodeNotInitialised
 from alianza.exchange import commands as exchange_commands
+from alianza.identity import commands as identity_commands
 from alianza.node.service import init_node
 from alianza.records import review
 from alianza.records import service as records
@@ -51,6 +52,7 @@ app.add_typer(users_app, name="users")
 app.add_typer(records_app, name="records")
 app.add_typer(audit_app, name="audit")
 exchange_commands.register(app)
+identity_commands.register(app)
 
 # ---------------------------------------------------------------- node
 

@@ -110,6 +110,9 @@ def document_key(check: DocumentCheck) -> str:
         # Valid DNIs are already reduced to their 8 digits; a 9th character is the CUI
         # check digit of a number that failed it.
         return number[:8] if len(number) == 9 else number
+    if check.type == DocumentType.CI_EC:
+        # The 10th digit is the check digit: registries that drop it keep the other nine.
+        return number[:9] if len(number) == 10 else number
     if check.type == DocumentType.CI_VE:
         match = _VE_PREFIXED.match(number)
         return match.group(1) if match else number

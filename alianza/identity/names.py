@@ -297,15 +297,22 @@ def parse_fields(given_names: str, surname_1: str, surname_2: str) -> Name:
       is one unit and stays whole;
     * only ``surname_2`` filled: it becomes ``surname_1``;
     * the whole name in one box: both surname boxes empty, or the given box empty and
-      ``surname_1`` holding a comma, ``<`` or three or more units: :func:`parse_full`.
+      ``surname_1``, holding a comma, ``<`` or three or more units: :func:`parse_full`
+      (one or two words alone in the given box stay given names).
     """
     given = fold(given_names)
     s1 = fold(surname_1)
     s2 = fold(surname_2)
     if not s1:
         s1, s2 = s2, ""
-    if not s1:  # no surname box filled: the whole name went into the given box
-        return parse_full(given_names)
+    if not s1:
+        # No surname box filled: the whole name may have gone into the given box. Only
+        # read it as a full name when it says so (comma, MRZ, three or more units): one
+        # or two words are given names whose surnames are missing ("ALEXANDER",
+        # "JUAN CARLOS"), and name_sorted still matches a "JUAN PEREZ" written there.
+        if "," in given_names or "<" in given_names or len(_natural_units(given)) >= 3:
+            return parse_full(given_names)
+        return Name(_given_units(given), "", "")
     if not given and not s2:
         if "," in surname_1 or "<" in surname_1:
             return parse_full(surname_1)

@@ -324,3 +324,15 @@ def test_different_people_keep_different_keys(
         b["surname_1_phonetic"],
         b["surname_2_phonetic"],
     )
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [("alexander", ("ALEXANDER",)), ("Juan Carlos", ("JUAN", "CARLOS"))],
+)
+def test_given_names_alone_stay_given_names(given: str, expected: tuple[str, ...]) -> None:
+    # A registry that lost the surnames still holds given names, not a surname (FEBRL4
+    # pairs such as "alexander" + no surname were read as surname ALEXANDER and missed).
+    name = parse_fields(given, "", "")
+    assert name.given == expected
+    assert (name.surname_1, name.surname_2) == ("", "")

@@ -1,0 +1,228 @@
+"""Batch linkage between two registries and deduplication inside one.
+
+Each run prepares the comparison columns (``features.py``), trains the model of
+``model.py`` on the data itself (no labels: u from random pairs, m by expectation
+maximisation over two blocking rules, the share of matches from near-certain pairs),
+scores the blocked pairs and keeps those at or above the threshold. Linkage can then be
+made one-to-one; deduplication clusters the pairs into persons with stable ids
+(``persons.py``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from splink import Linker
+
+from alianza.errors import InputError
+from alianza.identity import model
+from alianza.identity.engines import Engine, make_engine
+from alianza.identity.features import feature_frame
+from alianza.identity.persons import components, person_ids
+
+Progress = Callable[[str], None]
+
+# Random pairs for the u probabilities, and at most this many blocked pairs per EM round:
+# enough for every level to be seen, bounded so a 1M x 1M run trains in minutes.
+U_PAIRS = 1e6
+EM_PAIRS = 2e6
+# Share of true matches the deterministic rules are taken to find (for the prior).
+RECALL = 0.7
+
+
+@dataclass(slots=True)
+class Trained:
+    """What a run learnt: the model as Splink JSON, for reports and for screening."""
+
+    model: dict[str, Any] = field(default_factory=dict)
+
+
+def _silent(_: str) -> None:
+    pass
+
+
+def link(
+    left: Iterable[dict[str, str]],
+    right: Iterable[dict[str, str]],
+    *,
+    threshold: float = 0.5,
+    engine: str = "duckdb",
+    one_to_one: bool = False,
+    progress: Progress = _silent,
+    trained: Trained | None = None,
+) -> pd.DataFrame:
+    """Pairs (left_id, right_id, probability) at or above ``threshold``, best first."""
+    _check_threshold(threshold)
+    progress("preparando nombres, fechas y documentos")
+    # Table names become Splink's source_dataset; "left"/"right" are SQL keywords.
+    frames = {"izquierda": feature_frame(left), "derecha": feature_frame(right)}
+    with make_engine(engine) as eng:
+        pairs = _predict(
+            eng,
+            frames,
+            link_type="link_only",
+            threshold=threshold,
+            progress=progress,
+            trained=trained,
+        )
+    if pairs.empty:
+        return pd.DataFrame({"left_id": [], "right_id": [], "probability": []})
+    flip = pairs["source_dataset_l"] == "derecha"
+    out = pd.DataFrame(
+        {
+            "left_id": pairs["unique_id_l"].where(~flip, pairs["unique_id_r"]),
+            "right_id": pairs["unique_id_r"].where(~flip, pairs["unique_id_l"]),
+            "probability": pairs["match_probability"],
+        }
+    ).sort_values(["probability", "left_id", "right_id"], ascending=[False, True, True])
+    if one_to_one:
+        out = _one_to_one(out)
+    return out.reset_index(drop=True)
+
+
+def dedupe_pairs(
+    rows: Iterable[dict[str, str]],
+    *,
+    threshold: float = 0.5,
+    engine: str = "duckdb",
+    progress: Progress = _silent,
+    trained: Trained | None = None,
+) -> tuple[list[str], pd.DataFrame]:
+    """All record ids, and the pairs (id_l, id_r, probability) of one registry above threshold."""
+    _check_threshold(threshold)
+    progress("preparando nombres, fechas y documentos")
+    frame = feature_frame(rows)
+    with make_engine(engine) as eng:
+        pairs = _predict(
+            eng,
+            {"registry": frame},
+            link_type="dedupe_only",
+            threshold=threshold,
+            progress=progress,
+            trained=trained,
+        )
+    edges = pd.DataFrame(
+        {
+            "id_l": pairs["unique_id_l"] if not pairs.empty else [],
+            "id_r": pairs["unique_id_r"] if not pairs.empty else [],
+            "probability": pairs["match_probability"] if not pairs.empty else [],
+        }
+    )
+    return [str(x) for x in frame["unique_id"]], edges
+
+
+def dedupe(
+    rows: Iterable[dict[str, str]],
+    *,
+    threshold: float = 0.5,
+    engine: str = "duckdb",
+    previous: dict[str, str] | None = None,
+    progress: Progress = _silent,
+) -> dict[str, str]:
+    """Record id -> stable person id for one registry (``persons.py``)."""
+    ids, edges = dedupe_pairs(rows, threshold=threshold, engine=engine, progress=progress)
+    progress("agrupando en personas")
+    clusters = components(ids, zip(edges["id_l"], edges["id_r"], strict=True))
+    return person_ids(clusters, previous=previous)
+
+
+def _prior(linker: Linker) -> float:
+    """The share of matches among all pairs, from the near-certain pairs (recall 0.7).
+
+    What Splink's ``estimate_probability_two_random_records_match`` computes, done here
+    so that data without a single near-certain pair (small or disjoint registries) keeps
+    a usable prior instead of zero, and data where every pair is near-certain does not
+    stop the run.
+    """
+    counts = linker.blocking_analysis.count_comparisons_from_blocking_rules(
+        list(model.DETERMINISTIC_RULES), record_sample_proportion=1.0
+    )
+    found = counts[-1]["cumulative_comparison_count"]
+    possible = counts[-1]["total_possible_comparison_count"]
+    if not possible:
+        return model.DEFAULT_PRIOR
+    if not found:
+        return min(model.DEFAULT_PRIOR, 1.0 / possible)
+    return min(max(found / RECALL / possible, 1e-9), 0.5)
+
+
+def _require_rows(frames: dict[str, pd.DataFrame]) -> None:
+    for name, frame in frames.items():
+        if frame.empty:
+            raise InputError.at(name, "ningún registro válido que comparar")
+
+
+def _predict(
+    eng: Engine,
+    frames: dict[str, pd.DataFrame],
+    *,
+    link_type: model.LinkType,
+    threshold: float,
+    progress: Progress,
+    trained: Trained | None,
+) -> pd.DataFrame:
+    _require_rows(frames)
+    tables = [eng.register(frame, name) for name, frame in frames.items()]
+    progress("estimando la proporción de coincidencias")
+    probe = Linker(tables, model.settings(link_type), log_level=None)
+    prior = _prior(probe)
+    linker = Linker(tables, model.settings(link_type, prior=prior), log_level=None)
+    progress("estimando probabilidades u con pares al azar")
+    linker.training.estimate_u_using_random_sampling(max_pairs=U_PAIRS, seed=7, num_chunks=1)
+    for rule in model.TRAINING_RULES:
+        progress(f"entrenando (EM) sobre {rule.split(' AND ')[0]} ...")
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                rule, max_pairs=EM_PAIRS, record_sample_proportion=0.05
+            )
+        except Exception as exc:  # Splink's EMTrainingException is not public
+            if type(exc).__name__ != "EMTrainingException":
+                raise
+            logging.getLogger("alianza.identity").info("EM sin pares para %s", rule)
+    if trained is not None:
+        trained.model = linker.misc.save_model_to_json()
+    progress("comparando los pares candidatos")
+    predictions = linker.inference.predict(
+        threshold_match_probability=threshold, warning_mode="never"
+    )
+    return predictions.as_pandas_dataframe()  # type: ignore[no-untyped-call]
+
+
+def _one_to_one(pairs: pd.DataFrame) -> pd.DataFrame:
+    # Greedy: the most probable pair first, then every pair touching one of its records is
+    # dropped. An optimal assignment (scipy's linear_sum_assignment) would need the dense
+    # matrix of both registries; greedy on sorted probabilities is what Splink's own
+    # "single best link" clustering does, and is linear in the pairs.
+    used_left: set[str] = set()
+    used_right: set[str] = set()
+    keep = []
+    for i, (lid, rid) in enumerate(zip(pairs["left_id"], pairs["right_id"], strict=True)):
+        if lid in used_left or rid in used_right:
+            continue
+        used_left.add(lid)
+        used_right.add(rid)
+        keep.append(i)
+    return pairs.iloc[keep]
+
+
+def _check_threshold(threshold: float) -> None:
+    if not 0.0 < threshold <= 1.0:
+        raise InputError.at("--threshold", f"{threshold} fuera de (0, 1]")
+
+
+def write_pairs(path: Path, pairs: pd.DataFrame) -> int:
+    """Write ``left_id,right_id,probability`` (probability with 6 decimals)."""
+    from alianza.identity.contract import write_csv
+
+    rows = (
+        (lid, rid, f"{p:.6f}")
+        for lid, rid, p in zip(
+            pairs["left_id"], pairs["right_id"], pairs["probability"], strict=True
+        )
+    )
+    return write_csv(path, ("left_id", "right_id", "probability"), rows)
