@@ -16,6 +16,8 @@ from alianza.exchange.hits import RateLimiter
 from alianza.exchange.views import router as exchange_router
 from alianza.node.context import Node, open_node
 from alianza.records.views import router as records_router
+from alianza.screening.service import IdentityMatcher, Screener
+from alianza.screening.views import router as screening_router
 from alianza.settings import Settings
 from alianza.web import errors
 from alianza.web.limits import BodyLimit
@@ -33,7 +35,8 @@ def create_app(settings: Settings | None = None, *, node: Node | None = None) ->
     """The API of one node (opened from ``settings`` unless given)."""
     node = node or open_node(settings or Settings())
     limiter = RateLimiter(rate=node.settings.peer_query_rate, burst=node.settings.peer_query_burst)
-    desk = QueryDesk(node, limiter=limiter)
+    screener = Screener(node)
+    desk = QueryDesk(node, limiter=limiter, matcher=IdentityMatcher(screener))
 
     app = FastAPI(
         title=f"alianza · nodo {node.agency} ({node.country})",
@@ -43,12 +46,14 @@ def create_app(settings: Settings | None = None, *, node: Node | None = None) ->
     app.state.node = node
     app.state.limiter = limiter
     app.state.desk = desk
+    app.state.screener = screener
     errors.install(app)
     app.add_middleware(BodyLimit, limit=node.settings.max_body_bytes)
     app.include_router(auth_router)
     app.include_router(records_router)
     app.include_router(audit_router)
     app.include_router(exchange_router)
+    app.include_router(screening_router)
 
     @app.get("/api/v1/node", response_model=NodeRead, tags=["nodo"], summary="Identidad del nodo")
     def node_info() -> NodeRead:

@@ -37,6 +37,7 @@ from alianza.records import review
 from alianza.records import service as records
 from alianza.records.importer import import_items
 from alianza.records.versions import verify_versions
+from alianza.screening import commands as screening_commands
 
 app = typer.Typer(
     help="alianza: nodo de cooperación en seguridad y migración.",
@@ -53,6 +54,7 @@ app.add_typer(records_app, name="records")
 app.add_typer(audit_app, name="audit")
 exchange_commands.register(app)
 identity_commands.register(app)
+screening_commands.register(app)
 
 # ---------------------------------------------------------------- node
 

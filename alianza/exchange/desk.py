@@ -35,7 +35,13 @@ from alianza.audit.service import Act, append_many
 from alianza.db import transaction
 from alianza.errors import AuthenticationError
 from alianza.exchange import envelope as envelopes
-from alianza.exchange.hits import RateLimiter, find_records, new_reference, parse_query
+from alianza.exchange.hits import (
+    PersonMatcher,
+    RateLimiter,
+    find_records,
+    new_reference,
+    parse_query,
+)
 from alianza.exchange.models import HitReference, Peer, SeenNonce
 from alianza.node.context import Node
 from alianza.node.keys import canonical, verify
@@ -71,9 +77,10 @@ class _Work:
 class QueryDesk:
     """Answers ``query.hit`` messages for one node (one per serving process)."""
 
-    def __init__(self, node: Node, *, limiter: RateLimiter) -> None:
+    def __init__(self, node: Node, *, limiter: RateLimiter, matcher: PersonMatcher) -> None:
         self.node = node
         self.limiter = limiter
+        self.matcher = matcher
         self._queue: list[_Work] = []
         dialect = node.engine.dialect.name
         self._insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
@@ -122,6 +129,7 @@ class QueryDesk:
                 kind=kind,
                 purpose=purpose,
                 values=values,
+                matcher=self.matcher,
             )
         refs = [
             {

@@ -1,10 +1,10 @@
 """Step 1 of Prüm: hit/no-hit. A peer learns that a record exists, never what it holds.
 
 Identifier queries (document number, plate, container, IMO) match the normalised search
-keys. Person queries go through one ``PersonMatcher``: for now exact agreement on the
-normalised name words and the birth date; the identity-matching issue plugs its fuzzy
-matcher in here. A HIT carries opaque references, resolvable only on this node, that the
-asking side may use in a release request (step 2).
+keys. Person queries go through one ``PersonMatcher``: the identity matcher of
+``screening/`` (the model batch linkage learnt, over this node's own person records). A
+HIT carries opaque references, resolvable only on this node, that the asking side may use
+in a release request (step 2).
 """
 
 from __future__ import annotations
@@ -18,12 +18,12 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, and_, bindparam, func, select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import Session
 
 from alianza.auth.permissions import scope_clause
 from alianza.errors import InputError, RateLimited
-from alianza.records.keys import compact_id, name_tokens
+from alianza.records.keys import compact_id
 from alianza.records.models import Record, RecordKey
 from alianza.records.rules import HandlingCode
 
@@ -68,38 +68,23 @@ class PersonQuery:
 
 
 class PersonMatcher(Protocol):
-    """Finds the records among ``within`` that may be the queried person."""
+    """Finds this node's person records, within a peer's scope, that may be the queried person.
+
+    The identity matcher (``screening.service.IdentityMatcher``) is the one in service.
+    """
 
     def candidates(
-        self, session: Session, query: PersonQuery, within: ColumnElement[bool]
+        self,
+        session: Session,
+        query: PersonQuery,
+        *,
+        node_id: str,
+        peer_country: str,
+        peer_agency: str,
+        judicial: bool,
     ) -> list[tuple[str, str]]:
         """(record id, kind) of each candidate, best first."""
         ...
-
-
-class ExactPersonMatcher:
-    """Exact agreement on every normalised name word and on the birth date."""
-
-    def candidates(
-        self, session: Session, query: PersonQuery, within: ColumnElement[bool]
-    ) -> list[tuple[str, str]]:
-        words = name_tokens(f"{query.given_names} {query.surname_1} {query.surname_2}")
-        keys = sorted({"tok:" + w for w in words} | {"dob:" + query.birth_date})
-        matching = (
-            select(RecordKey.record_id)
-            .where(RecordKey.key.in_(keys))
-            .group_by(RecordKey.record_id)
-            .having(func.count(func.distinct(RecordKey.key)) == len(keys))
-        )
-        stmt = (
-            select(Record.id, Record.kind)
-            .where(within, Record.kind == "person", Record.id.in_(matching))
-            .limit(MAX_HITS)
-        )
-        return [(str(a), str(b)) for a, b in session.execute(stmt)]
-
-
-MATCHER: PersonMatcher = ExactPersonMatcher()
 
 
 def parse_query(body: dict[str, Any]) -> tuple[QueryKind, Purpose, dict[str, str]]:
@@ -150,6 +135,7 @@ def find_records(
     kind: QueryKind,
     purpose: Purpose,
     values: dict[str, str],
+    matcher: PersonMatcher,
 ) -> list[tuple[str, str]]:
     """(record id, kind) of this node's records that answer the query within the peer's scope."""
     judicial = purpose is Purpose.JUDICIAL
@@ -160,8 +146,14 @@ def find_records(
             values.get("surname_2", ""),
             values["birth_date"],
         )
-        within = _within(node_id, peer_country, peer_agency, judicial=judicial)
-        return MATCHER.candidates(session, query, within)
+        return matcher.candidates(
+            session,
+            query,
+            node_id=node_id,
+            peer_country=peer_country,
+            peer_agency=peer_agency,
+            judicial=judicial,
+        )
     stmt = _id_lookup(node_id, peer_country, peer_agency, judicial=judicial)
     key = "id:" + compact_id(values[_ID_FIELD[kind]])
     # Core execution on the session's connection: the ORM layer adds nothing to a

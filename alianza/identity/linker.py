@@ -55,8 +55,13 @@ def link(
     one_to_one: bool = False,
     progress: Progress = _silent,
     trained: Trained | None = None,
+    use: dict[str, Any] | None = None,
 ) -> pd.DataFrame:
-    """Pairs (left_id, right_id, probability) at or above ``threshold``, best first."""
+    """Pairs (left_id, right_id, probability) at or above ``threshold``, best first.
+
+    ``use``: a model trained before (``train``); without it the model is trained on the
+    two registries themselves. ``trained`` receives the model the run used.
+    """
     _check_threshold(threshold)
     progress("preparando nombres, fechas y documentos")
     # Table names become Splink's source_dataset; "left"/"right" are SQL keywords.
@@ -69,6 +74,7 @@ def link(
             threshold=threshold,
             progress=progress,
             trained=trained,
+            use=use,
         )
     if pairs.empty:
         return pd.DataFrame({"left_id": [], "right_id": [], "probability": []})
@@ -165,9 +171,24 @@ def _predict(
     threshold: float,
     progress: Progress,
     trained: Trained | None,
+    use: dict[str, Any] | None = None,
 ) -> pd.DataFrame:
     _require_rows(frames)
     tables = [eng.register(frame, name) for name, frame in frames.items()]
+    if use is not None:
+        linker = Linker(tables, {**use, "link_type": link_type}, log_level=None)
+    else:
+        linker = _train(tables, link_type=link_type, progress=progress)
+    if trained is not None:
+        trained.model = linker.misc.save_model_to_json()
+    progress("comparando los pares candidatos")
+    predictions = linker.inference.predict(
+        threshold_match_probability=threshold, warning_mode="never"
+    )
+    return predictions.as_pandas_dataframe()  # type: ignore[no-untyped-call]
+
+
+def _train(tables: list[Any], *, link_type: model.LinkType, progress: Progress) -> Linker:
     progress("estimando la proporción de coincidencias")
     probe = Linker(tables, model.settings(link_type), log_level=None)
     prior = _prior(probe)
@@ -184,13 +205,23 @@ def _predict(
             if type(exc).__name__ != "EMTrainingException":
                 raise
             logging.getLogger("alianza.identity").info("EM sin pares para %s", rule)
-    if trained is not None:
-        trained.model = linker.misc.save_model_to_json()
-    progress("comparando los pares candidatos")
-    predictions = linker.inference.predict(
-        threshold_match_probability=threshold, warning_mode="never"
-    )
-    return predictions.as_pandas_dataframe()  # type: ignore[no-untyped-call]
+    return linker
+
+
+def train(
+    left: Iterable[dict[str, str]],
+    right: Iterable[dict[str, str]],
+    *,
+    engine: str = "duckdb",
+    progress: Progress = _silent,
+) -> dict[str, Any]:
+    """Train the model on two registries without scoring them (Splink's JSON model)."""
+    frames = {"izquierda": feature_frame(left), "derecha": feature_frame(right)}
+    _require_rows(frames)
+    with make_engine(engine) as eng:
+        tables = [eng.register(frame, name) for name, frame in frames.items()]
+        linker = _train(tables, link_type="link_only", progress=progress)
+        return dict(linker.misc.save_model_to_json())
 
 
 def _one_to_one(pairs: pd.DataFrame) -> pd.DataFrame:

@@ -12,140 +12,288 @@ and dates as registries of the region write them.
   registries keep one); both sound alike; first sounds alike; crossed (paternal written as
   maternal); boxes swapped with the given name; close spelling. Exact agreement is weighed
   by how common the surname is (term frequencies), so González agrees less than Quishpe.
-* **birth**: equal; day and month swapped; same day and month a year off; one digit off or two
-  swapped;
-  same year.
+* **birth**: equal; day and month swapped; same day and month a year off; one digit off or
+  two swapped; same year.
 * **document**: same number once check digits and prefixes are set aside, across document
   types; one digit off or two swapped; different types (a passport and a national ID do
   not contradict each other); different numbers of the same type (a strong disagreement).
 * **sex**, **nationality**: equal or not.
 
-Every level is plain SQL or one of Splink's own levels, so the same model runs on DuckDB
-and on Spark. Blocking rules decide which pairs are scored at all: each is a cheap join
-on agreeing keys, and together they let through every corruption above.
+Every level is written once, as a :class:`Level`: plain SQL or one of Splink's own levels
+(so the same model runs on DuckDB and on Spark), its twin in Python (so online screening
+judges a pair exactly as batch linkage does: a test holds them equal) and its label in
+Spanish and English (the explanations a border officer reads). Blocking rules decide
+which pairs are scored at all: each is a cheap join on agreeing keys, and together they
+let through every corruption above.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, Literal
 
+import jellyfish
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import SettingsCreator
 from splink.blocking_rule_library import CustomRule
 
 LinkType = Literal["link_only", "dedupe_only"]
+Features = Mapping[str, Any]
+Test = Callable[[Features, Features], bool]
 
 
-def _level(sql: str, label: str, **configure: Any) -> Any:
-    level = cll.CustomLevel(sql, label)
-    return level.configure(**configure) if configure else level
+@dataclass(frozen=True, slots=True)
+class Level:
+    """One rung of a comparison: its SQL (or Splink level), its Python twin, its labels."""
+
+    label: str  # Spanish, as the console speaks
+    label_en: str
+    test: Test
+    sql: str = ""  # over <column>_l / <column>_r; empty when ``splink`` is given
+    splink: Any = None  # a Splink library level, for functions that differ by dialect
+    tf: str = ""  # term-frequency column: agreement on a common value counts for less
+    null: bool = False
+
+    def creator(self) -> Any:
+        """The Splink comparison level."""
+        if self.null:
+            return cll.CustomLevel(self.sql, self.label).configure(is_null_level=True)
+        level = self.splink or cll.CustomLevel(self.sql, self.label)
+        if self.tf:
+            level = level.configure(
+                tf_adjustment_column=self.tf, disable_tf_exact_match_detection=True
+            )
+        return level
 
 
-def _null(*columns: str) -> Any:
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """A ladder of levels for one aspect of a person; the last rung (else) is implicit."""
+
+    name: str
+    label: str
+    label_en: str
+    levels: tuple[Level, ...]
+
+    def creator(self) -> Any:
+        """The Splink comparison."""
+        return cl.CustomComparison(
+            output_column_name=self.name,
+            comparison_description=self.label,
+            comparison_levels=[*(lv.creator() for lv in self.levels), cll.ElseLevel()],
+        )
+
+    def level_of(self, left: Features, right: Features) -> int:
+        """Index of the first level that holds (``len(levels)``: the else rung)."""
+        for i, level in enumerate(self.levels):
+            if level.test(left, right):
+                return i
+        return len(self.levels)
+
+
+# Python twins of SQL's three-valued logic: a comparison with NULL is not true.
+def _eq(a: str, b: str | None = None) -> Test:
+    b = b or a
+    return lambda x, y: x[a] is not None and x[a] == y[b]
+
+
+def _missing(*columns: str) -> Test:
+    return lambda x, y: any(x[c] is None or y[c] is None for c in columns)
+
+
+def _null(*columns: str) -> Level:
     sql = " OR ".join(f"{c}_l IS NULL OR {c}_r IS NULL" for c in columns)
-    return {"sql_condition": sql, "label_for_charts": "falta", "is_null_level": True}
+    return Level("falta", "missing", _missing(*columns), sql=sql, null=True)
+
+
+def _jaro_winkler(column: str, threshold: float) -> Level:
+    return Level(
+        f"escritura parecida (≥ {threshold:g})",
+        f"similar spelling (≥ {threshold:g})",
+        lambda x, y: jellyfish.jaro_winkler_similarity(x[column], y[column]) >= threshold,
+        splink=cll.JaroWinklerLevel(column, threshold),
+    )
+
+
+def _typo(column: str) -> Level:
+    return Level(
+        "un carácter distinto o dos cambiados",
+        "one character off or two swapped",
+        lambda x, y: jellyfish.damerau_levenshtein_distance(x[column], y[column]) <= 1,
+        splink=cll.DamerauLevenshteinLevel(column, 1),
+    )
+
+
+def _both(first: Test, second: Test) -> Test:
+    return lambda x, y: first(x, y) and second(x, y)
+
+
+def _either(first: Test, second: Test) -> Test:
+    return lambda x, y: first(x, y) or second(x, y)
+
+
+_SWAPPED = Level(
+    "nombre y apellido en casillas cruzadas",
+    "given name and surname in swapped boxes",
+    _both(_eq("given_1", "surname_1"), _eq("surname_1", "given_1")),
+    sql="given_1_l = surname_1_r AND surname_1_l = given_1_r",
+)
+
+
+def _initial(x: Features, y: Features) -> bool:
+    a, b = x["given_1"], y["given_1"]
+    return (len(a) == 1 or len(b) == 1) and a[0] == b[0]
+
+
+GIVEN = Comparison(
+    "given",
+    "nombres de pila",
+    "given names",
+    (
+        _null("given_1"),
+        Level(
+            "todos iguales", "all equal", _eq("given_names"), sql="given_names_l = given_names_r"
+        ),
+        Level(
+            "primer nombre igual",
+            "first given name equal",
+            _eq("given_1"),
+            sql="given_1_l = given_1_r",
+            tf="given_1",
+        ),
+        Level(
+            "primer nombre suena igual",
+            "first given name sounds alike",
+            _eq("given_1_phonetic"),
+            sql="given_1_phonetic_l = given_1_phonetic_r",
+        ),
+        _jaro_winkler("given_1", 0.9),
+        Level(
+            "inicial del nombre",
+            "initial of the given name",
+            _initial,
+            sql="(length(given_1_l) = 1 OR length(given_1_r) = 1)"
+            " AND substr(given_1_l, 1, 1) = substr(given_1_r, 1, 1)",
+        ),
+        _SWAPPED,
+    ),
+)
+
+SURNAMES = Comparison(
+    "surnames",
+    "apellidos",
+    "surnames",
+    (
+        _null("surname_1_core"),
+        Level(
+            "ambos apellidos iguales",
+            "both surnames equal",
+            _both(_eq("surname_1_core"), _eq("surname_2_core")),
+            sql="surname_1_core_l = surname_1_core_r AND surname_2_core_l = surname_2_core_r",
+            tf="surname_1_core",
+        ),
+        Level(
+            "primer apellido igual, falta el segundo",
+            "first surname equal, second missing",
+            _both(_eq("surname_1_core"), _missing("surname_2_core")),
+            sql="surname_1_core_l = surname_1_core_r"
+            " AND (surname_2_core_l IS NULL OR surname_2_core_r IS NULL)",
+            tf="surname_1_core",
+        ),
+        Level(
+            "ambos apellidos suenan igual",
+            "both surnames sound alike",
+            _both(_eq("surname_1_phonetic"), _eq("surname_2_phonetic")),
+            sql="surname_1_phonetic_l = surname_1_phonetic_r"
+            " AND surname_2_phonetic_l = surname_2_phonetic_r",
+        ),
+        Level(
+            "primer apellido suena igual",
+            "first surname sounds alike",
+            _eq("surname_1_phonetic"),
+            sql="surname_1_phonetic_l = surname_1_phonetic_r",
+        ),
+        Level(
+            "apellidos cruzados (paterno por materno)",
+            "surnames crossed (paternal as maternal)",
+            _either(
+                _eq("surname_1_core", "surname_2_core"), _eq("surname_2_core", "surname_1_core")
+            ),
+            sql="surname_1_core_l = surname_2_core_r OR surname_2_core_l = surname_1_core_r",
+        ),
+        _SWAPPED,
+        _jaro_winkler("surname_1_core", 0.88),
+    ),
+)
+
+BIRTH = Comparison(
+    "birth",
+    "fecha de nacimiento",
+    "date of birth",
+    (
+        _null("birth_date"),
+        Level("igual", "equal", _eq("birth_date"), sql="birth_date_l = birth_date_r"),
+        Level(
+            "día y mes cambiados",
+            "day and month swapped",
+            _eq("birth_swapped", "birth_date"),
+            sql="birth_swapped_l = birth_date_r",
+        ),
+        Level(
+            "mismo día y mes, un año de diferencia",
+            "same day and month, one year apart",
+            lambda x, y: (
+                x["birth_md"] == y["birth_md"] and abs(x["birth_year"] - y["birth_year"]) == 1
+            ),
+            sql="birth_md_l = birth_md_r AND abs(birth_year_l - birth_year_r) = 1",
+        ),
+        _typo("birth_date"),
+        Level("mismo año", "same year", _eq("birth_year"), sql="birth_year_l = birth_year_r"),
+    ),
+)
+
+DOCUMENT = Comparison(
+    "document",
+    "documento",
+    "document",
+    (
+        _null("doc_key"),
+        Level("mismo número", "same number", _eq("doc_key"), sql="doc_key_l = doc_key_r"),
+        _typo("doc_key"),
+        Level(
+            "documentos de distinto tipo",
+            "documents of different types",
+            lambda x, y: (
+                x["doc_type"] is None or y["doc_type"] is None or x["doc_type"] != y["doc_type"]
+            ),
+            sql="doc_type_l IS NULL OR doc_type_r IS NULL OR doc_type_l <> doc_type_r",
+        ),
+    ),
+)
+
+SEX = Comparison(
+    "sex", "sexo", "sex", (_null("sex"), Level("igual", "equal", _eq("sex"), sql="sex_l = sex_r"))
+)
+
+NATIONALITY = Comparison(
+    "nationality",
+    "nacionalidad",
+    "nationality",
+    (
+        _null("nationality"),
+        Level("igual", "equal", _eq("nationality"), sql="nationality_l = nationality_r"),
+    ),
+)
+
+#: The six comparisons, in the order Splink's model lists them.
+COMPARISONS: tuple[Comparison, ...] = (GIVEN, SURNAMES, BIRTH, DOCUMENT, SEX, NATIONALITY)
 
 
 def comparisons() -> list[Any]:
-    """The six comparisons, strongest level first."""
-    swapped_boxes = "given_1_l = surname_1_r AND surname_1_l = given_1_r"
-    given = cl.CustomComparison(
-        output_column_name="given",
-        comparison_description="nombres de pila",
-        comparison_levels=[
-            _null("given_1"),
-            _level("given_names_l = given_names_r", "todos iguales"),
-            _level("given_1_l = given_1_r", "primero igual", tf_adjustment_column="given_1"),
-            _level("given_1_phonetic_l = given_1_phonetic_r", "primero suena igual"),
-            cll.JaroWinklerLevel("given_1", 0.9),
-            _level(
-                "(length(given_1_l) = 1 OR length(given_1_r) = 1)"
-                " AND substr(given_1_l, 1, 1) = substr(given_1_r, 1, 1)",
-                "inicial",
-            ),
-            _level(swapped_boxes, "casillas cruzadas"),
-            cll.ElseLevel(),
-        ],
-    )
-    surnames = cl.CustomComparison(
-        output_column_name="surnames",
-        comparison_description="apellidos",
-        comparison_levels=[
-            _null("surname_1_core"),
-            _level(
-                "surname_1_core_l = surname_1_core_r AND surname_2_core_l = surname_2_core_r",
-                "ambos iguales",
-                tf_adjustment_column="surname_1_core",
-                disable_tf_exact_match_detection=True,
-            ),
-            _level(
-                "surname_1_core_l = surname_1_core_r"
-                " AND (surname_2_core_l IS NULL OR surname_2_core_r IS NULL)",
-                "primero igual, falta el segundo",
-                tf_adjustment_column="surname_1_core",
-                disable_tf_exact_match_detection=True,
-            ),
-            _level(
-                "surname_1_phonetic_l = surname_1_phonetic_r"
-                " AND surname_2_phonetic_l = surname_2_phonetic_r",
-                "ambos suenan igual",
-            ),
-            _level("surname_1_phonetic_l = surname_1_phonetic_r", "primero suena igual"),
-            _level(
-                "surname_1_core_l = surname_2_core_r OR surname_2_core_l = surname_1_core_r",
-                "cruzados",
-            ),
-            _level(swapped_boxes, "casillas cruzadas"),
-            cll.JaroWinklerLevel("surname_1_core", 0.88),
-            cll.ElseLevel(),
-        ],
-    )
-    birth = cl.CustomComparison(
-        output_column_name="birth",
-        comparison_description="fecha de nacimiento",
-        comparison_levels=[
-            _null("birth_date"),
-            _level("birth_date_l = birth_date_r", "igual"),
-            _level("birth_swapped_l = birth_date_r", "día y mes cambiados"),
-            _level(
-                "birth_md_l = birth_md_r AND abs(birth_year_l - birth_year_r) = 1",
-                "un año de diferencia",
-            ),
-            cll.DamerauLevenshteinLevel("birth_date", 1),
-            _level("birth_year_l = birth_year_r", "mismo año"),
-            cll.ElseLevel(),
-        ],
-    )
-    document = cl.CustomComparison(
-        output_column_name="document",
-        comparison_description="documento",
-        comparison_levels=[
-            _null("doc_key"),
-            _level("doc_key_l = doc_key_r", "mismo número"),
-            cll.DamerauLevenshteinLevel("doc_key", 1),
-            _level(
-                "doc_type_l IS NULL OR doc_type_r IS NULL OR doc_type_l <> doc_type_r",
-                "documentos de distinto tipo",
-            ),
-            cll.ElseLevel(),
-        ],
-    )
-    sex = cl.CustomComparison(
-        output_column_name="sex",
-        comparison_description="sexo",
-        comparison_levels=[_null("sex"), _level("sex_l = sex_r", "igual"), cll.ElseLevel()],
-    )
-    nationality = cl.CustomComparison(
-        output_column_name="nationality",
-        comparison_description="nacionalidad",
-        comparison_levels=[
-            _null("nationality"),
-            _level("nationality_l = nationality_r", "igual"),
-            cll.ElseLevel(),
-        ],
-    )
-    return [given, surnames, birth, document, sex, nationality]
+    """The Splink comparisons, strongest level first."""
+    return [c.creator() for c in COMPARISONS]
 
 
 #: Pairs scored at all: a pair is compared when any one rule lets it through.

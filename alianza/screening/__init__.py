@@ -1,0 +1,1 @@
+"""Border screening: one traveller against the watch list, explained."""

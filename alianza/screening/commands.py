@@ -1,0 +1,82 @@
+"""``alianza screen``: a traveller against the watch list, from the console of a border post."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from alianza.cli_support import DirOpt, UserOpt, acting, console, open_cli_node
+from alianza.screening.scorer import STATUS_ES
+from alianza.screening.service import Screener, screen
+
+
+def screen_command(
+    user: UserOpt,
+    given_names: Annotated[str, typer.Option("--given", help="Nombres de pila.")] = "",
+    surname_1: Annotated[str, typer.Option("--surname1", help="Primer apellido.")] = "",
+    surname_2: Annotated[str, typer.Option("--surname2", help="Segundo apellido.")] = "",
+    birth_date: Annotated[str, typer.Option("--birth", help="Nacimiento AAAA-MM-DD.")] = "",
+    sex: Annotated[str, typer.Option("--sex", help="M o F.")] = "",
+    nationality: Annotated[str, typer.Option(help="ISO 3166 alfa-2, p. ej. VE.")] = "",
+    document_type: Annotated[str, typer.Option("--doc-type", help="RUT_CL, CI_EC, ...")] = "",
+    document_number: Annotated[str, typer.Option("--doc", help="Número de documento.")] = "",
+    mrz: Annotated[
+        Path | None, typer.Option("--mrz", help="Archivo con la zona MRZ leída del documento.")
+    ] = None,
+    limit: Annotated[int, typer.Option(help="Candidatos a mostrar.")] = 10,
+    english: Annotated[bool, typer.Option("--en", help="Explicaciones en inglés.")] = False,
+    data_dir: DirOpt = None,
+) -> None:
+    """Controla a un viajero contra la lista de vigilancia: candidatos con su explicación."""
+    node = open_cli_node(data_dir)
+    principal = acting(node, user)
+    zone = mrz.read_text(encoding="utf-8") if mrz is not None else None
+    screener = Screener(node)
+    with console.status("cargando la lista de vigilancia…"):
+        screener.refresh()
+    values: dict[str, str | None] = {
+        "given_names": given_names,
+        "surname_1": surname_1,
+        "surname_2": surname_2,
+        "birth_date": birth_date,
+        "sex": sex,
+        "nationality": nationality,
+        "document_type": document_type,
+        "document_number": document_number,
+    }
+    result = screen(screener, principal=principal, values=values, mrz=zone, limit=limit)
+    for check in result.document_checks:
+        console.print(f"[bold red]¡{check}![/] (posible documento alterado)")
+    if not result.candidates:
+        console.print("Sin candidatos en la lista de vigilancia.")
+        return
+    table = Table("prob.", "registro / socio", "coincide", "difiere", "falta", title="Candidatos")
+    for c in result.candidates:
+        where = c.record_id or _partner(c.partner)
+        cells = {s: [] for s in STATUS_ES}  # type: dict[str, list[str]]
+        for e in c.evidence:
+            name = e.field_en if english else e.field
+            level = e.level_en if english else e.level
+            cells[e.status].append(name if e.status == "missing" else f"{name}: {level}")
+        table.add_row(
+            f"{c.probability:.3f}",
+            where,
+            "\n".join(cells["agrees"]),
+            "\n".join(cells["differs"]),
+            ", ".join(cells["missing"]),
+        )
+    console.print(table)
+
+
+def _partner(partner: dict[str, Any]) -> str:
+    refs = ", ".join(str(h.get("ref")) for h in partner.get("hits") or [] if isinstance(h, dict))
+    result = partner.get("result", "?")
+    return f"socio {partner.get('country')} ({partner.get('node')}): {result} {refs}".strip()
+
+
+def register(app: typer.Typer) -> None:
+    """Add the screening command to the main CLI."""
+    app.command("screen")(screen_command)

@@ -1,0 +1,303 @@
+"""Screening one traveller against the watch list this node may see.
+
+The traveller comes as fields (names, birth date, nationality, document) or as the raw
+machine-readable zone of the document in hand. Candidates are ranked by the probability
+of the model batch linkage learnt (``scorer.py``), each with an explanation in Spanish
+and English. A candidate that is a partner's record is never shown: it becomes a
+hit/no-hit query to that partner (step 1 of the exchange), whose answer is a reference
+the officer may use in a release request. The audit log keeps who screened and what was
+found, not the traveller's data.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from typing import Any
+
+from rigour.territories import get_territories
+
+from alianza.audit.service import audit_act
+from alianza.auth.permissions import Action, Principal, authorize, in_scope
+from alianza.db import transaction
+from alianza.errors import AlianzaError, InputError
+from alianza.identity.contract import check_row
+from alianza.identity.defaults import default_model
+from alianza.identity.features import features
+from alianza.identity.mrz import parse_mrz
+from alianza.node.context import Node
+from alianza.screening.index import Entry, WatchIndex
+from alianza.screening.scorer import Evidence, Scorer, probability
+
+MAX_CANDIDATES = 50
+FIELDS = (
+    "given_names",
+    "surname_1",
+    "surname_2",
+    "birth_date",
+    "sex",
+    "nationality",
+    "document_type",
+    "document_number",
+)
+
+
+@dataclass(slots=True)
+class Candidate:
+    """One ranked candidate: a record of this node, or a reference at a partner."""
+
+    probability: float
+    weight: float
+    evidence: list[Evidence]
+    record_id: str = ""  # only for this node's own records
+    label: str = ""
+    partner: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON form for the API."""
+        out: dict[str, Any] = {
+            "probability": round(self.probability, 4),
+            "weight": round(self.weight, 2),
+            "explanation": [e.as_dict() for e in self.evidence],
+            "explanation_es": explain_text(self.evidence, english=False),
+            "explanation_en": explain_text(self.evidence, english=True),
+        }
+        if self.partner:
+            out["partner"] = self.partner
+        else:
+            out["record_id"] = self.record_id
+        return out
+
+
+@dataclass(slots=True)
+class Screening:
+    """The answer to one traveller."""
+
+    traveller: dict[str, str]
+    candidates: list[Candidate]
+    document_checks: list[str] = field(default_factory=list)  # failed MRZ/ID check digits
+
+
+TF_MIN_ENTRIES = 10_000
+MATCH = 0.5  # probability from which a partner's person query is answered HIT
+
+
+class Screener:
+    """The watch list and the model of one node (one per serving process)."""
+
+    def __init__(self, node: Node, *, model: dict[str, Any] | None = None) -> None:
+        self.node = node
+        self.index = WatchIndex()
+        self.scorer = Scorer(model or default_model())
+
+    def refresh(self) -> int:
+        """Catch the index up with the database (records changed since the last call)."""
+        with self.node.reads() as session:
+            return self.index.refresh(session)
+
+    def rank(
+        self,
+        traveller: dict[str, str],
+        *,
+        allowed: Any,
+        limit: int = 10,
+        min_probability: float = 0.01,
+    ) -> list[tuple[Candidate, Entry]]:
+        """Best entries first (one per record), among those ``allowed(entry)`` accepts."""
+        query = features({"record_id": "?", **traveller})
+        # How common a name is, measured on a short list, says nothing of how common it is
+        # among travellers: term frequencies count only on a list of some size.
+        frequency = self.index.frequency if len(self.index) >= TF_MIN_ENTRIES else None
+        best: dict[str, tuple[float, list[int], Entry]] = {}
+        for entry in self.index.candidates(query):
+            if not allowed(entry):
+                continue
+            weight, reached = self.scorer.score(query, entry.features, frequency=frequency)
+            known = best.get(entry.record_id)
+            if known is None or weight > known[0]:
+                best[entry.record_id] = (weight, reached, entry)
+        ranked = sorted(best.values(), key=lambda t: (-t[0], t[2].record_id))
+        out = []
+        for weight, reached, entry in ranked[: min(limit, MAX_CANDIDATES)]:
+            p = probability(weight)
+            if p < min_probability:
+                break
+            out.append((Candidate(p, weight, self.scorer.explain(reached)), entry))
+        return out
+
+
+def traveller_from(
+    values: dict[str, str | None], *, mrz: str | None = None
+) -> tuple[dict[str, str], list[str]]:
+    """Contract fields of a traveller (fields, or a raw MRZ filling the empty ones)."""
+    row = {k: (values.get(k) or "").strip() for k in FIELDS}
+    failed: list[str] = []
+    if mrz:
+        zone = parse_mrz(mrz)
+        failed = [f"MRZ: dígito de control de {name} no verifica" for name in zone.failed_checks]
+        from_mrz = {
+            "given_names": zone.given_names,
+            "surname_1": zone.surnames,
+            "birth_date": zone.birth_date,
+            "sex": zone.sex,
+            "nationality": alpha2(zone.nationality),
+            "document_type": "PASSPORT" if zone.document_code.startswith("P") else "",
+            "document_number": zone.document_number,
+        }
+        row = {k: row[k] or from_mrz.get(k, "") for k in FIELDS}
+    if not (row["given_names"] or row["surname_1"] or row["document_number"]):
+        raise InputError.at("traveller", "indique al menos un nombre, un apellido o un documento")
+    problem = check_row({"record_id": "viajero", **row}, seen=set(), row=1)
+    if problem is not None:
+        raise InputError.at(problem.field, problem.reason)
+    return row, failed
+
+
+@functools.cache
+def _alpha3() -> dict[str, str]:
+    return {t.alpha3.upper(): t.code.upper() for t in get_territories() if t.alpha3}
+
+
+def alpha2(code: str) -> str:
+    """ISO alpha-2 of an MRZ nationality (alpha-3, or ICAO's D for Germany); '' if unknown."""
+    code = code.strip("<").upper()
+    if code == "D":
+        return "DE"
+    return _alpha3().get(code, "")
+
+
+def screen(
+    screener: Screener,
+    *,
+    principal: Principal,
+    values: dict[str, str | None],
+    mrz: str | None = None,
+    limit: int = 10,
+    ask_partners: bool = True,
+) -> Screening:
+    """Rank the watch list for one traveller; partners' records become hit/no-hit queries."""
+    authorize(principal, Action.READ, kind="person")
+    traveller, failed = traveller_from(values, mrz=mrz)
+    node = screener.node
+    screener.refresh()
+
+    def allowed(entry: Entry) -> bool:
+        return in_scope(
+            country=principal.country,
+            agency=principal.agency,
+            owner_country=entry.owner_country,
+            owner_agency=entry.owner_agency,
+            scope=entry.scope,
+            scope_countries=entry.scope_countries,
+        )
+
+    found = screener.rank(traveller, allowed=allowed, limit=limit)
+    partners: dict[str, list[Candidate]] = {}
+    candidates = []
+    for candidate, entry in found:
+        if entry.origin == node.node_id:
+            candidate.record_id = entry.record_id
+        else:
+            candidate.partner = {"node": entry.origin, "country": entry.owner_country}
+            partners.setdefault(entry.origin, []).append(candidate)
+        candidates.append(candidate)
+    for peer, asked in partners.items():
+        answer = _ask_partner(node, principal, peer, traveller) if ask_partners else {}
+        for candidate in asked:
+            candidate.partner.update(answer)
+    with transaction(node.sessions) as session:
+        audit_act(
+            session,
+            node,
+            principal,
+            "screening.query",
+            "person",
+            {
+                "fields": sorted(k for k, v in traveller.items() if v),
+                "mrz": bool(mrz),
+                "records": [c.record_id for c in candidates if c.record_id],
+                "partners": sorted(partners),
+            },
+        )
+    return Screening(traveller=traveller, candidates=candidates, document_checks=failed)
+
+
+def _ask_partner(
+    node: Node, principal: Principal, peer: str, traveller: dict[str, str]
+) -> dict[str, Any]:
+    from alianza.exchange import service as exchange
+
+    values = {
+        "given_names": traveller["given_names"],
+        "surname_1": traveller["surname_1"],
+        "surname_2": traveller["surname_2"],
+        "birth_date": traveller["birth_date"],
+    }
+    try:
+        [answer] = exchange.query_peers(
+            node,
+            principal=principal,
+            kind="person",
+            values=values,
+            purpose="border_control",
+            only=peer,
+        )
+    except AlianzaError as exc:
+        return {"result": "ERROR", "error": exc.message}
+    return {k: answer.get(k) for k in ("result", "hits", "error", "agency") if k in answer}
+
+
+def explain_text(evidence: list[Evidence], *, english: bool) -> str:
+    """One line: what agreed, what differed, what was missing."""
+    groups: dict[str, list[str]] = {"agrees": [], "differs": [], "missing": []}
+    for e in evidence:
+        name = e.field_en if english else e.field
+        level = e.level_en if english else e.level
+        groups[e.status].append(name if e.status == "missing" else f"{name} ({level})")
+    titles = (
+        {"agrees": "agrees", "differs": "differs", "missing": "missing"}
+        if english
+        else {"agrees": "coincide", "differs": "difiere", "missing": "falta"}
+    )
+    return "; ".join(f"{titles[s]}: {', '.join(v)}" for s, v in groups.items() if v)
+
+
+class IdentityMatcher:
+    """The exchange's person matcher: this node's own records, within the asking peer's scope."""
+
+    def __init__(self, screener: Screener) -> None:
+        self.screener = screener
+
+    def candidates(
+        self,
+        session: Any,
+        query: Any,
+        *,
+        node_id: str,
+        peer_country: str,
+        peer_agency: str,
+        judicial: bool,
+    ) -> list[tuple[str, str]]:
+        """(record id, "person") of own records at or above ``MATCH``, best first."""
+        self.screener.refresh()
+        traveller = dict.fromkeys(FIELDS, "") | {
+            "given_names": query.given_names,
+            "surname_1": query.surname_1,
+            "surname_2": query.surname_2,
+            "birth_date": query.birth_date,
+        }
+
+        def allowed(entry: Entry) -> bool:
+            if entry.origin != node_id or (judicial and entry.handling_code == "H1"):
+                return False
+            return in_scope(
+                country=peer_country,
+                agency=peer_agency,
+                owner_country=entry.owner_country,
+                owner_agency=entry.owner_agency,
+                scope=entry.scope,
+                scope_countries=entry.scope_countries,
+            )
+
+        found = self.screener.rank(traveller, allowed=allowed, limit=10, min_probability=MATCH)
+        return [(entry.record_id, "person") for _, entry in found]
