@@ -23,6 +23,8 @@ from alianza.errors import InputError
 from alianza.identity import model
 from alianza.identity.engines import Engine, make_engine
 from alianza.identity.features import feature_frame
+
+__all__ = ["dedupe", "feature_frame", "link", "link_frames", "train"]
 from alianza.identity.persons import components, person_ids
 
 Progress = Callable[[str], None]
@@ -64,8 +66,34 @@ def link(
     """
     _check_threshold(threshold)
     progress("preparando nombres, fechas y documentos")
+    out = link_frames(
+        feature_frame(left),
+        feature_frame(right),
+        threshold=threshold,
+        engine=engine,
+        progress=progress,
+        trained=trained,
+        use=use,
+    )
+    if one_to_one:
+        out = _one_to_one(out)
+    return out.reset_index(drop=True)
+
+
+def link_frames(
+    left: pd.DataFrame,
+    right: pd.DataFrame,
+    *,
+    threshold: float = 0.5,
+    engine: str = "duckdb",
+    progress: Progress = _silent,
+    trained: Trained | None = None,
+    use: dict[str, Any] | None = None,
+) -> pd.DataFrame:
+    """``link`` on feature tables already built (``features.feature_frame``)."""
+    _check_threshold(threshold)
     # Table names become Splink's source_dataset; "left"/"right" are SQL keywords.
-    frames = {"izquierda": feature_frame(left), "derecha": feature_frame(right)}
+    frames = {"izquierda": left, "derecha": right}
     with make_engine(engine) as eng:
         pairs = _predict(
             eng,
@@ -79,16 +107,13 @@ def link(
     if pairs.empty:
         return pd.DataFrame({"left_id": [], "right_id": [], "probability": []})
     flip = pairs["source_dataset_l"] == "derecha"
-    out = pd.DataFrame(
+    return pd.DataFrame(
         {
             "left_id": pairs["unique_id_l"].where(~flip, pairs["unique_id_r"]),
             "right_id": pairs["unique_id_r"].where(~flip, pairs["unique_id_l"]),
             "probability": pairs["match_probability"],
         }
     ).sort_values(["probability", "left_id", "right_id"], ascending=[False, True, True])
-    if one_to_one:
-        out = _one_to_one(out)
-    return out.reset_index(drop=True)
 
 
 def dedupe_pairs(

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
-from alianza.cli_support import DirOpt, UserOpt, acting, console, open_cli_node
+from alianza.audit.service import audit_act
+from alianza.auth.permissions import Principal
+from alianza.cli_support import DirOpt, UserOpt, acting, console, err_console, open_cli_node
+from alianza.db import transaction
+from alianza.errors import InputError
+from alianza.identity.contract import read_registry, write_csv
+from alianza.screening.batch import screen_batch
 from alianza.screening.scorer import STATUS_ES
 from alianza.screening.service import Screener, screen
 
@@ -27,16 +34,27 @@ def screen_command(
         Path | None, typer.Option("--mrz", help="Archivo con la zona MRZ leída del documento.")
     ] = None,
     limit: Annotated[int, typer.Option(help="Candidatos a mostrar.")] = 10,
+    batch: Annotated[
+        Path | None,
+        typer.Option("--file", help="Lista de viajeros (CSV del contrato de 'alianza link')."),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Resultado del lote (CSV).")
+    ] = None,
+    threshold: Annotated[float, typer.Option(help="Probabilidad mínima en lote.")] = 0.5,
     english: Annotated[bool, typer.Option("--en", help="Explicaciones en inglés.")] = False,
     data_dir: DirOpt = None,
 ) -> None:
     """Controla a un viajero contra la lista de vigilancia: candidatos con su explicación."""
     node = open_cli_node(data_dir)
     principal = acting(node, user)
-    zone = mrz.read_text(encoding="utf-8") if mrz is not None else None
     screener = Screener(node)
     with console.status("cargando la lista de vigilancia…"):
         screener.refresh()
+    if batch is not None:
+        _batch(screener, principal, batch, output, threshold)
+        return
+    zone = mrz.read_text(encoding="utf-8") if mrz is not None else None
     values: dict[str, str | None] = {
         "given_names": given_names,
         "surname_1": surname_1,
@@ -69,6 +87,41 @@ def screen_command(
             ", ".join(cells["missing"]),
         )
     console.print(table)
+
+
+def _batch(
+    screener: Screener, principal: Principal, path: Path, output: Path | None, threshold: float
+) -> None:
+    if output is None:
+        raise InputError.at("--output", "obligatorio con --file")
+    registry = read_registry(path)
+    for problem in registry.problems[:20]:
+        err_console.print(f"[yellow]omitida[/] {path.name}, {problem}")
+    started = time.monotonic()
+    with console.status(f"controlando {len(registry.rows):,} viajeros…"):
+        found = screen_batch(
+            screener, principal=principal, travellers=registry.rows, threshold=threshold
+        )
+    rows = zip(found["traveller_id"], found["record_id"], found["probability"], strict=True)
+    write_csv(
+        output,
+        ("traveller_id", "record_id", "probability"),
+        ((t, r, f"{p:.6f}") for t, r, p in rows),
+    )
+    seconds = time.monotonic() - started
+    with transaction(screener.node.sessions) as session:
+        audit_act(
+            session,
+            screener.node,
+            principal,
+            "screening.batch",
+            path.name,
+            {"travellers": len(registry.rows), "candidates": len(found)},
+        )
+    console.print(
+        f"{len(registry.rows):,} viajeros, {len(found):,} candidatos ≥ {threshold:g} en {output} "
+        f"({seconds:.1f} s, {len(registry.rows) / max(seconds, 1e-9):,.0f} viajeros/s)"
+    )
 
 
 def _partner(partner: dict[str, Any]) -> str:

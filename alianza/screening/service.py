@@ -88,7 +88,8 @@ class Screener:
     def __init__(self, node: Node, *, model: dict[str, Any] | None = None) -> None:
         self.node = node
         self.index = WatchIndex()
-        self.scorer = Scorer(model or default_model())
+        self.model = model or default_model()
+        self.scorer = Scorer(self.model)
 
     def refresh(self) -> int:
         """Catch the index up with the database (records changed since the last call)."""

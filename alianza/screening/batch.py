@@ -1,0 +1,80 @@
+"""Batch screening: a whole passenger list against the watch list, in SQL.
+
+Online screening walks the model in Python, a traveller at a time. A list of thousands
+(a flight manifest, a ship's crew) is one linkage instead: the travellers against the
+watch-list entries, scored by Splink with the node's trained model (no training at this
+point), on DuckDB. The watch-list table is built once per version of the index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import pandas as pd
+
+from alianza.auth.permissions import Action, Principal, authorize, in_scope
+from alianza.identity import linker
+from alianza.identity.features import FEATURE_COLUMNS
+from alianza.screening.service import Screener
+
+
+def watch_frame(screener: Screener, *, principal: Principal) -> tuple[pd.DataFrame, list[str]]:
+    """The entries ``principal`` may be screened against, as a feature table, and their labels.
+
+    Labels are the record id for this node's own records and ``socio:<node>`` for a
+    partner's (the partner's data never leaves through a batch either).
+    """
+    screener.refresh()
+    columns: dict[str, list[Any]] = {name: [] for name in ("unique_id", *FEATURE_COLUMNS)}
+    labels: list[str] = []
+    node_id = screener.node.node_id
+    with screener.index.lock:
+        for entry in screener.index.entries:
+            if entry is None or not in_scope(
+                country=principal.country,
+                agency=principal.agency,
+                owner_country=entry.owner_country,
+                owner_agency=entry.owner_agency,
+                scope=entry.scope,
+                scope_countries=entry.scope_countries,
+            ):
+                continue
+            columns["unique_id"].append(str(len(labels)))
+            for name in FEATURE_COLUMNS:
+                columns[name].append(entry.features[name])
+            labels.append(entry.record_id if entry.origin == node_id else f"socio:{entry.origin}")
+    frame = pd.DataFrame(columns)
+    for name in frame.columns:
+        frame[name] = frame[name].astype("Int64" if name == "birth_year" else "string")
+    return frame, labels
+
+
+def screen_batch(
+    screener: Screener,
+    *,
+    principal: Principal,
+    travellers: Iterable[dict[str, str]],
+    threshold: float = 0.5,
+) -> pd.DataFrame:
+    """(traveller_id, record_id, probability) at or above ``threshold``, best first."""
+    authorize(principal, Action.READ, kind="person")
+    watch, labels = watch_frame(screener, principal=principal)
+    pairs = linker.link_frames(
+        linker.feature_frame(travellers),
+        watch,
+        threshold=threshold,
+        use=screener.model,
+    )
+    if pairs.empty:
+        return pd.DataFrame({"traveller_id": [], "record_id": [], "probability": []})
+    out = pd.DataFrame(
+        {
+            "traveller_id": pairs["left_id"],
+            "record_id": [labels[int(i)] for i in pairs["right_id"]],
+            "probability": pairs["probability"],
+        }
+    )
+    # A record met through several entries (aliases, documents) counts once, at its best.
+    out = out.sort_values("probability", ascending=False, kind="stable")
+    return out.drop_duplicates(["traveller_id", "record_id"]).reset_index(drop=True)
