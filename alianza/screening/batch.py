@@ -8,6 +8,7 @@ point), on DuckDB. The watch-list table is built once per version of the index.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable
 from typing import Any
 
@@ -16,7 +17,7 @@ import pandas as pd
 from alianza.auth.permissions import Action, Principal, authorize, in_scope
 from alianza.identity import linker
 from alianza.identity.features import FEATURE_COLUMNS
-from alianza.screening.service import Screener
+from alianza.screening.service import TF_MIN_ENTRIES, Screener
 
 
 def watch_frame(screener: Screener, *, principal: Principal) -> tuple[pd.DataFrame, list[str]]:
@@ -50,6 +51,16 @@ def watch_frame(screener: Screener, *, principal: Principal) -> tuple[pd.DataFra
     return frame, labels
 
 
+def without_tf(model: dict[str, Any]) -> dict[str, Any]:
+    """The model without term-frequency adjustments (a short list cannot measure them)."""
+    out = copy.deepcopy(model)
+    for comparison in out["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            for key in ("tf_adjustment_column", "tf_adjustment_weight", "tf_minimum_u_value"):
+                level.pop(key, None)
+    return out
+
+
 def screen_batch(
     screener: Screener,
     *,
@@ -60,11 +71,9 @@ def screen_batch(
     """(traveller_id, record_id, probability) at or above ``threshold``, best first."""
     authorize(principal, Action.READ, kind="person")
     watch, labels = watch_frame(screener, principal=principal)
+    model = screener.model if len(watch) >= TF_MIN_ENTRIES else without_tf(screener.model)
     pairs = linker.link_frames(
-        linker.feature_frame(travellers),
-        watch,
-        threshold=threshold,
-        use=screener.model,
+        linker.feature_frame(travellers), watch, threshold=threshold, use=model
     )
     if pairs.empty:
         return pd.DataFrame({"traveller_id": [], "record_id": [], "probability": []})
