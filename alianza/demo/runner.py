@@ -39,6 +39,7 @@ from alianza.node.service import init_node
 from alianza.records import service as records
 from alianza.records.importer import ImportItem, import_items
 from alianza.records.rules import Rules
+from alianza.screening.service import Screener, explain_text, screen
 from alianza.settings import Settings
 
 DEMO_PASSWORD = "alianza-demo-2026"  # synthetic nodes on loopback only; printed on purpose
@@ -308,6 +309,35 @@ def _story(cl: Node, ec: Node, ec_url: str, console: Console) -> None:
     )
 
 
+def _border(cl: Node, console: Console) -> None:
+    """A PDI border officer at Chacalluta screens a traveller written another way."""
+    with cl.sessions() as session:
+        bruno = auth.principal_of(auth.get_user(session, "bruno.chacalluta"))
+    # As a foreign registry or the passport writes him: no accents, s for z, one surname.
+    traveller = {
+        "given_names": "JOSE",
+        "surname_1": "GONSALEZ",
+        "birth_date": "1985-07-14",
+        "nationality": "EC",
+    }
+    console.print(
+        "\n[bold]Control fronterizo[/] en Chacalluta: llega JOSE GONSALEZ, nacido el "
+        "1985-07-14, ecuatoriano."
+    )
+    result = screen(Screener(cl), principal=bruno, values=dict(traveller))
+    if not result.candidates:
+        console.print("  Sin candidatos en la lista de vigilancia.")
+        return
+    top = result.candidates[0]
+    where = (
+        f"registro de Ecuador → consulta hit/no-hit: {top.partner.get('result')}"
+        if top.partner
+        else f"registro {top.record_id[:8]}…"
+    )
+    console.print(f"  Candidato 1: probabilidad {top.probability:.3f}, {where}")
+    console.print(f"  Por qué: {explain_text(top.evidence, english=False)}")
+
+
 def _print_access(node: Node, side: DemoNode, port: int, console: Console) -> None:
     users = Table(
         "usuario",
@@ -344,6 +374,7 @@ def run_demo(*, data_dir: Path, port: int, n: int, serve: bool, console: Console
             )
         )
         _story(cl, ec, ec_url, console)
+        _border(cl, console)
         table = Table("tipo de registro", "Chile (PDI)", "Ecuador (Policía Nacional)")
         with cl.sessions() as a, ec.sessions() as b:
             ca, cb = records.count_records(a), records.count_records(b)

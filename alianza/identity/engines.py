@@ -9,6 +9,7 @@ write no distributed code of our own.
 from __future__ import annotations
 
 import logging
+import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -61,7 +62,18 @@ def _duckdb(tmp: Path) -> Engine:
     con.execute("SET enable_progress_bar = false")
     con.execute(f"SET temp_directory = '{tmp}'")
     con.execute("SET preserve_insertion_order = false")
+    # DuckDB takes 80% of the memory by default; the features and the pairs also live in
+    # this Python process, so DuckDB gets half and spills the rest to disk.
+    con.execute(f"SET memory_limit = '{_half_memory_mb()}MB'")
     return Engine(name="duckdb", api=DuckDBAPI(con))
+
+
+def _half_memory_mb() -> int:
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError):
+        return 4096
+    return max(1024, total // 2 // (1024 * 1024))
 
 
 def _spark(tmp: Path) -> Iterator[Engine]:

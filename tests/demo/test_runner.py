@@ -51,6 +51,11 @@ def test_demo_runs_both_nodes_and_tells_the_story(tmp_path: Path) -> None:
     assert "Respuesta: HIT" in out
     assert "código de manejo H2" in out and "Posorja" not in out  # 'notes' was removed
     assert "ana.rojas" in out and "maria.supervisora" in out
+    # The border post finds him though the passport spells him otherwise, and learns only
+    # that Ecuador holds a record (a hit/no-hit reference), never what it says.
+    assert "Control fronterizo" in out
+    assert "registro de Ecuador → consulta hit/no-hit: HIT" in out
+    assert "día y mes" not in out and "primer nombre igual" in out
     again = subprocess.run(
         [
             sys.executable,
