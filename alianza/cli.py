@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -478,7 +479,8 @@ def main() -> None:
     try:
         result = command.main(args=sys.argv[1:], prog_name="alianza", standalone_mode=False)
     except AlianzaError as exc:
-        err_console.print(f"[red]error[/]: {exc.message}", highlight=False, soft_wrap=True)
+        # The message may quote the user's input: printed literally, never as markup.
+        err_console.print(f"[red]error[/]: {escape(exc.message)}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except typer.Abort:
         err_console.print("interrumpido")

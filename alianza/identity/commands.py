@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from alianza.cli_support import console, err_console
 from alianza.errors import InputError
@@ -48,9 +49,18 @@ def _report(output: Path, registries: list[Registry]) -> None:
         ((name, p.row, p.field, p.reason) for name, p in problems),
     )
     for name, problem in problems[:SHOWN]:
-        err_console.print(f"[yellow]omitida[/] {name}, {problem}")
+        # Values from the file are data, not console markup ("[/x]" would raise).
+        err_console.print(f"[yellow]omitida[/] {escape(name)}, {escape(str(problem))}")
     more = f" (las primeras {SHOWN} arriba)" if len(problems) > SHOWN else ""
-    err_console.print(f"{len(problems):,} filas omitidas{more}; lista completa en {report}")
+    err_console.print(
+        f"{len(problems):,} filas omitidas{more}; lista completa en {escape(str(report))}"
+    )
+
+
+def _check_output(output: Path) -> None:
+    # Before the run, not after minutes of linkage when the file cannot be written.
+    if not output.parent.is_dir():
+        raise InputError.at("--output", f"la carpeta {output.parent} no existe")
 
 
 def _stage(status: object, started: float) -> linker.Progress:
@@ -74,6 +84,7 @@ def link_command(
 ) -> None:
     """Enlaza dos registros de personas: escribe left_id,right_id,probability."""
     started = time.monotonic()
+    _check_output(output)
     registries = [read_registry(left, strict=strict), read_registry(right, strict=strict)]
     _report(output, registries)
     with console.status("enlazando…") as status:
@@ -87,7 +98,7 @@ def link_command(
         )
         written = linker.write_pairs(output, pairs)
     console.print(
-        f"{written:,} pares con probabilidad ≥ {threshold:g} en {output} "
+        f"{written:,} pares con probabilidad ≥ {threshold:g} en {escape(str(output))} "
         f"({len(registries[0].rows):,} × {len(registries[1].rows):,} registros, "
         f"{time.monotonic() - started:.1f} s)"
     )
@@ -108,6 +119,7 @@ def dedupe_command(
 ) -> None:
     """Agrupa los registros de una misma persona: escribe record_id,person_id."""
     started = time.monotonic()
+    _check_output(output)
     registry = read_registry(file, strict=strict)
     last = read_previous(previous) if previous is not None else None
     _report(output, [registry])
@@ -121,8 +133,8 @@ def dedupe_command(
         )
         write_csv(output, ("record_id", "person_id"), iter(sorted(persons.items())))
     console.print(
-        f"{len(persons):,} registros, {len(set(persons.values())):,} personas, en {output} "
-        f"({time.monotonic() - started:.1f} s)"
+        f"{len(persons):,} registros, {len(set(persons.values())):,} personas, "
+        f"en {escape(str(output))} ({time.monotonic() - started:.1f} s)"
     )
 
 

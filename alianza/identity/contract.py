@@ -134,8 +134,8 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, str] | RowProblem]]:
                     f"{path.name}: cabecera",
                     f"se esperaba '{','.join(HEADER)}', llegó '{','.join(header)[:200]}'",
                 )
-            for values in reader:
-                number = reader.line_num
+            # Records, not lines: a quoted field with a line break stays one spreadsheet row.
+            for number, values in enumerate(reader, start=2):
                 if len(values) != len(HEADER):
                     reason = f"{len(values)} campos en vez de {len(HEADER)}"
                     yield number, RowProblem(number, "(fila)", reason)

@@ -33,6 +33,8 @@ Progress = Callable[[str], None]
 # enough for every level to be seen, bounded so a 1M x 1M run trains in minutes.
 U_PAIRS = 1e6
 EM_PAIRS = 2e6
+# Least m of any level: a registry mistypes any field at least once in a thousand records.
+M_FLOOR = 1e-3
 # Share of true matches the deterministic rules are taken to find (for the prior).
 RECALL = 0.7
 
@@ -230,7 +232,21 @@ def _train(tables: list[Any], *, link_type: model.LinkType, progress: Progress) 
             if type(exc).__name__ != "EMTrainingException":
                 raise
             logging.getLogger("alianza.identity").info("EM sin pares para %s", rule)
-    return linker
+    # EM on clean data drives to ~0 the m of a disagreement it never saw in a match (sex
+    # or nationality differing, a spelling level under a phonetic one), which would make a
+    # single typo rule a person out (-66 bits). No field is never mistyped: m is floored.
+    trained = floor_m(dict(linker.misc.save_model_to_json()))
+    return Linker(tables, trained, log_level=None)
+
+
+def floor_m(trained: dict[str, Any], *, floor: float = M_FLOOR) -> dict[str, Any]:
+    """The model with every trained m probability at least ``floor``."""
+    for comparison in trained["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            m = level.get("m_probability")
+            if isinstance(m, float | int) and m < floor:
+                level["m_probability"] = floor
+    return trained
 
 
 def train(

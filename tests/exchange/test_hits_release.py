@@ -54,7 +54,13 @@ def actions(r: Running) -> list[str]:
 def test_hit_no_hit_carries_references_never_data(pair: tuple[Running, Running]) -> None:
     cl, ec = pair
     owned(ec, PERSON, scope="partners", scope_countries=["CL"])
-    owned(ec, {**PERSON, "given_names": "Ana", "documents": []}, scope="agency")
+    # Born another year: her only resemblance to the shared record is the surnames (the
+    # fuzzy matcher rightly takes same surnames *and* birth date for a possible match).
+    owned(
+        ec,
+        {**PERSON, "given_names": "Ana", "birth_date": "1990-02-03", "documents": []},
+        scope="agency",
+    )
     ana = cl.user("ana", "analyst")
     [hit] = exchange.query_peers(
         cl.node, principal=ana, kind="person", values=QUERY, purpose="investigation"
@@ -69,7 +75,7 @@ def test_hit_no_hit_carries_references_never_data(pair: tuple[Running, Running])
         cl.node,
         principal=ana,
         kind="person",
-        values={**QUERY, "given_names": "Ana"},
+        values={**QUERY, "given_names": "Ana", "birth_date": "1990-02-03"},
         purpose="investigation",
     )
     assert miss["result"] == "NO_HIT" and miss["hits"] == []
