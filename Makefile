@@ -36,8 +36,13 @@ test-postgresql: $(STAMP)
 
 ## make bench: the benchmarks (figures go to benchmarks/results/)
 bench: $(STAMP)
+	command -v wrk >/dev/null || (apt-get update -q && apt-get install -y -q wrk)
 	$(BIN)/python benchmarks/node/bench_import.py --keep
 	$(BIN)/python benchmarks/node/bench_search.py
+	$(BIN)/python benchmarks/exchange/bench_hits.py
+	$(BIN)/python benchmarks/exchange/bench_sync.py
+	$(BIN)/python benchmarks/identity/bench_linkage.py
+	$(BIN)/python benchmarks/screening/bench_screen.py
 	$(BIN)/python benchmarks/exchange/bench_hits.py --owner-dir /tmp/alianza-bench/node-sqlite-1000000
 	$(BIN)/python benchmarks/exchange/bench_sync.py
 

@@ -17,6 +17,7 @@ import pandas as pd
 from alianza.auth.permissions import Action, Principal, authorize, in_scope
 from alianza.identity import linker
 from alianza.identity.features import FEATURE_COLUMNS
+from alianza.screening.scorer import list_prior
 from alianza.screening.service import TF_MIN_ENTRIES, Screener
 
 
@@ -72,6 +73,12 @@ def screen_batch(
     authorize(principal, Action.READ, kind="person")
     watch, labels = watch_frame(screener, principal=principal)
     model = screener.model if len(watch) >= TF_MIN_ENTRIES else without_tf(screener.model)
+    model = {
+        **model,
+        "probability_two_random_records_match": list_prior(
+            float(model["probability_two_random_records_match"]), len(watch)
+        ),
+    }
     pairs = linker.link_frames(
         linker.feature_frame(travellers), watch, threshold=threshold, use=model
     )

@@ -76,13 +76,15 @@ class Scorer:
         right: Features,
         *,
         frequency: Callable[[str, str], float] | None = None,
+        prior: float | None = None,
     ) -> tuple[float, list[int]]:
         """Total match weight (bits, prior included) and the level of each comparison.
 
         ``frequency(column, value)``: how common the right side's value is, for the levels
-        that carry a term-frequency adjustment (None: no adjustment).
+        that carry a term-frequency adjustment (None: no adjustment). ``prior``: the share
+        of matches among the pairs being scored, when it is not the training data's.
         """
-        total = self.prior_weight
+        total = self.prior_weight if prior is None else math.log2(prior / (1.0 - prior))
         reached = []
         for c, comparison in enumerate(COMPARISONS):
             i = comparison.level_of(left, right)
@@ -129,3 +131,14 @@ def _tf_adjustment(u_exact: float, frequency: float) -> float:
     if not u_exact or not frequency:
         return 0.0
     return math.log2(u_exact / max(frequency, 1e-6))
+
+
+def list_prior(trained_prior: float, entries: int) -> float:
+    """The prior for one traveller against a list of ``entries``: at most 1 in ``entries``.
+
+    The trained prior is the share of matches between two registries of the training's
+    size; a traveller is at most one of the people on a list, so against a long list a
+    pair is a match with probability 1/N at most. A short list keeps the trained prior
+    (1/N would make weak evidence look strong).
+    """
+    return min(trained_prior, 1.0 / max(entries, 1))

@@ -27,7 +27,7 @@ from alianza.identity.features import features
 from alianza.identity.mrz import parse_mrz
 from alianza.node.context import Node
 from alianza.screening.index import Entry, WatchIndex
-from alianza.screening.scorer import Evidence, Scorer, probability
+from alianza.screening.scorer import Evidence, Scorer, list_prior, probability
 
 MAX_CANDIDATES = 50
 FIELDS = (
@@ -109,11 +109,14 @@ class Screener:
         # How common a name is, measured on a short list, says nothing of how common it is
         # among travellers: term frequencies count only on a list of some size.
         frequency = self.index.frequency if len(self.index) >= TF_MIN_ENTRIES else None
+        prior = list_prior(self.scorer.prior, len(self.index))
         best: dict[str, tuple[float, list[int], Entry]] = {}
         for entry in self.index.candidates(query):
             if not allowed(entry):
                 continue
-            weight, reached = self.scorer.score(query, entry.features, frequency=frequency)
+            weight, reached = self.scorer.score(
+                query, entry.features, frequency=frequency, prior=prior
+            )
             known = best.get(entry.record_id)
             if known is None or weight > known[0]:
                 best[entry.record_id] = (weight, reached, entry)

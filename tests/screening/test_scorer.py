@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pandas as pd
@@ -12,7 +13,7 @@ from alianza.identity import model, synthetic
 from alianza.identity.contract import read_registry
 from alianza.identity.defaults import default_model
 from alianza.identity.features import feature_frame, features
-from alianza.screening.scorer import Scorer, probability
+from alianza.screening.scorer import Scorer, list_prior, probability
 
 
 @pytest.fixture(scope="module")
@@ -114,3 +115,16 @@ def _row(given: str, s1: str, s2: str, birth: str, doc_type: str, number: str) -
         "document_type": doc_type,
         "document_number": number,
     }
+
+
+def test_a_long_list_lowers_the_prior_a_short_one_keeps_the_trained_one() -> None:
+    # Against 1,000,000 entries the trained prior (two registries of 10,000) made 4 of 5
+    # batch candidates false: a traveller is at most one person on the list.
+    trained = default_model()["probability_two_random_records_match"]
+    assert list_prior(trained, 1_000_000) == pytest.approx(1e-6)
+    assert list_prior(trained, 3) == trained
+    scorer = Scorer(default_model())
+    a = features(_row("Ana", "Soto", "", "1990-01-02", "", ""))
+    long_list, _ = scorer.score(a, a, prior=list_prior(trained, 1_000_000))
+    short_list, _ = scorer.score(a, a)
+    assert long_list == pytest.approx(short_list - math.log2(trained / 1e-6), abs=0.01)
