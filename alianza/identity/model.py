@@ -55,12 +55,22 @@ class Level:
     splink: Any = None  # a Splink library level, for functions that differ by dialect
     tf: str = ""  # term-frequency column: agreement on a common value counts for less
     null: bool = False
+    # Neither for nor against (m = u, fixed): a rung that only keeps a pair out of the
+    # rungs below it, because another comparison already counts the same evidence.
+    neutral: bool = False
 
     def creator(self) -> Any:
         """The Splink comparison level."""
         if self.null:
             return cll.CustomLevel(self.sql, self.label).configure(is_null_level=True)
         level = self.splink or cll.CustomLevel(self.sql, self.label)
+        if self.neutral:
+            return level.configure(
+                m_probability=0.01,
+                u_probability=0.01,
+                fix_m_probability=True,
+                fix_u_probability=True,
+            )
         if self.tf:
             level = level.configure(
                 tf_adjustment_column=self.tf, disable_tf_exact_match_detection=True
@@ -146,6 +156,16 @@ _SWAPPED = Level(
     _both(_eq("given_1", "surname_1"), _eq("surname_1", "given_1")),
     sql="given_1_l = surname_1_r AND surname_1_l = given_1_r",
 )
+# The same event seen from the surnames: counted once, by the given names (counting it
+# in both gave swapped boxes +26 bits, more than every name agreeing, and linked one
+# "GONZALEZ AGUILERA, CARLOS" to 485 Carlos González at 1M x 1M).
+_SWAPPED_SEEN = Level(
+    _SWAPPED.label,
+    _SWAPPED.label_en,
+    _SWAPPED.test,
+    sql=_SWAPPED.sql,
+    neutral=True,
+)
 
 
 def _initial(x: Features, y: Features) -> bool:
@@ -229,7 +249,7 @@ SURNAMES = Comparison(
             ),
             sql="surname_1_core_l = surname_2_core_r OR surname_2_core_l = surname_1_core_r",
         ),
-        _SWAPPED,
+        _SWAPPED_SEEN,
         _jaro_winkler("surname_1_core", 0.88),
     ),
 )

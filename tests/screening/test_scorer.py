@@ -128,3 +128,17 @@ def test_a_long_list_lowers_the_prior_a_short_one_keeps_the_trained_one() -> Non
     long_list, _ = scorer.score(a, a, prior=list_prior(trained, 1_000_000))
     short_list, _ = scorer.score(a, a)
     assert long_list == pytest.approx(short_list - math.log2(trained / 1e-6), abs=0.01)
+
+
+def test_swapped_boxes_count_once() -> None:
+    # Counted by both name comparisons they were worth +26 bits, more than every name
+    # agreeing: one "GONZALEZ AGUILERA, CARLOS" was linked to 485 Carlos González.
+    scorer = Scorer(default_model())
+    a = features(_row("Carlos", "González", "Aguilera", "", "", ""))
+    b = features(_row("GONZALEZ AGUILERA", "CARLOS", "", "", "", ""))
+    _, reached = scorer.score(a, b)
+    evidence = {e.field: e for e in scorer.explain(reached)}
+    assert evidence["nombres de pila"].level == "nombre y apellido en casillas cruzadas"
+    assert evidence["nombres de pila"].weight > 5
+    assert evidence["apellidos"].level == "nombre y apellido en casillas cruzadas"
+    assert evidence["apellidos"].weight == 0.0
