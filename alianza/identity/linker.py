@@ -85,7 +85,7 @@ def link(
 
 def link_frames(
     left: pd.DataFrame,
-    right: pd.DataFrame,
+    right: pd.DataFrame | Any,  # or a pyarrow Table (DuckDB reads either)
     *,
     threshold: float = 0.5,
     engine: str = "duckdb",
@@ -187,7 +187,7 @@ def _prior(linker: Linker) -> float:
 
 def _require_rows(frames: dict[str, pd.DataFrame]) -> None:
     for name, frame in frames.items():
-        if frame.empty:
+        if len(frame) == 0:
             raise InputError.at(name, "ningún registro válido que comparar")
 
 

@@ -11,6 +11,7 @@ and re-reads only the records changed since (one indexed query when nothing chan
 
 from __future__ import annotations
 
+import gc
 import json
 import threading
 from collections import Counter, defaultdict
@@ -96,11 +97,19 @@ class WatchIndex:
                 changed = select(RecordVersion.record_id).where(RecordVersion.id > self.version)
                 stmt = _current().where(Record.id.in_(changed))
             count = 0
-            for row in session.execute(stmt.execution_options(yield_per=5000)):
-                self._drop(row.id)
-                if row.kind == "person" and not row.deleted and row.data:
-                    self._add(row)
-                count += 1
+            # A million entries are millions of small objects: the collector's full passes
+            # over them while loading took a quarter of the time, for nothing to collect.
+            collecting = gc.isenabled()
+            gc.disable()
+            try:
+                for row in session.execute(stmt.execution_options(yield_per=5000)):
+                    self._drop(row.id)
+                    if row.kind == "person" and not row.deleted and row.data:
+                        self._add(row)
+                    count += 1
+            finally:
+                if collecting:
+                    gc.enable()
             self.version = newest
             return count
 

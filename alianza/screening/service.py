@@ -88,6 +88,7 @@ class Screener:
     def __init__(self, node: Node, *, model: dict[str, Any] | None = None) -> None:
         self.node = node
         self.index = WatchIndex()
+        self.cache: dict[str, Any] = {}  # derived tables, keyed by index version
         self.model = model or default_model()
         self.scorer = Scorer(self.model)
 
