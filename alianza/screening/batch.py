@@ -15,11 +15,11 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-from alianza.auth.permissions import Action, Principal, authorize, in_scope
+from alianza.auth.permissions import Action, Principal, authorize
 from alianza.identity import linker
 from alianza.identity.features import FEATURE_COLUMNS
 from alianza.screening.scorer import list_prior
-from alianza.screening.service import TF_MIN_ENTRIES, Screener
+from alianza.screening.service import TF_MIN_ENTRIES, Screener, visible_to
 
 
 def watch_frame(screener: Screener, *, principal: Principal) -> tuple[pa.Table, list[str]]:
@@ -38,16 +38,10 @@ def watch_frame(screener: Screener, *, principal: Principal) -> tuple[pa.Table, 
     columns: dict[str, list[Any]] = {name: [] for name in ("unique_id", *FEATURE_COLUMNS)}
     labels: list[str] = []
     node_id = screener.node.node_id
+    visible = visible_to(principal)
     with screener.index.lock:
         for entry in screener.index.entries:
-            if entry is None or not in_scope(
-                country=principal.country,
-                agency=principal.agency,
-                owner_country=entry.owner_country,
-                owner_agency=entry.owner_agency,
-                scope=entry.scope,
-                scope_countries=entry.scope_countries,
-            ):
+            if entry is None or not visible(entry):
                 continue
             columns["unique_id"].append(str(len(labels)))
             for name in FEATURE_COLUMNS:

@@ -12,6 +12,7 @@ found, not the traveller's data.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +22,7 @@ from alianza.audit.service import audit_act
 from alianza.auth.permissions import Action, Principal, authorize, in_scope
 from alianza.db import transaction
 from alianza.errors import AlianzaError, InputError
-from alianza.identity.contract import check_row
+from alianza.identity.contract import HEADER, check_row
 from alianza.identity.defaults import default_model
 from alianza.identity.features import features
 from alianza.identity.mrz import parse_mrz
@@ -30,16 +31,7 @@ from alianza.screening.index import Entry, WatchIndex
 from alianza.screening.scorer import Evidence, Scorer, list_prior, probability
 
 MAX_CANDIDATES = 50
-FIELDS = (
-    "given_names",
-    "surname_1",
-    "surname_2",
-    "birth_date",
-    "sex",
-    "nationality",
-    "document_type",
-    "document_number",
-)
+FIELDS = HEADER[1:]  # a traveller is a registry row without its record id
 
 
 @dataclass(slots=True)
@@ -131,6 +123,22 @@ class Screener:
         return out
 
 
+def visible_to(principal: Principal) -> Callable[[Entry], bool]:
+    """Whether ``principal`` may see an entry's record (its scope and agency)."""
+
+    def visible(entry: Entry) -> bool:
+        return in_scope(
+            country=principal.country,
+            agency=principal.agency,
+            owner_country=entry.owner_country,
+            owner_agency=entry.owner_agency,
+            scope=entry.scope,
+            scope_countries=entry.scope_countries,
+        )
+
+    return visible
+
+
 def traveller_from(
     values: dict[str, str | None], *, mrz: str | None = None
 ) -> tuple[dict[str, str], list[str]]:
@@ -186,17 +194,7 @@ def screen(
     node = screener.node
     screener.refresh()
 
-    def allowed(entry: Entry) -> bool:
-        return in_scope(
-            country=principal.country,
-            agency=principal.agency,
-            owner_country=entry.owner_country,
-            owner_agency=entry.owner_agency,
-            scope=entry.scope,
-            scope_countries=entry.scope_countries,
-        )
-
-    found = screener.rank(traveller, allowed=allowed, limit=limit)
+    found = screener.rank(traveller, allowed=visible_to(principal), limit=limit)
     partners: dict[str, list[Candidate]] = {}
     candidates = []
     for candidate, entry in found:

