@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gc
+import logging
+import threading
 
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
@@ -87,4 +89,14 @@ def served_app(node: Node | None = None) -> FastAPI:
     app = create_app(node=node)
     gc.collect()
     gc.freeze()
+    # The watch list (a minute for a million persons) loads beside the server, not in
+    # the first border post's request nor in a partner's person query.
+    threading.Thread(target=_preload, args=(app,), name="alianza-lista", daemon=True).start()
     return app
+
+
+def _preload(app: FastAPI) -> None:
+    try:
+        app.state.screener.refresh()
+    except Exception:  # the first screening will try again and report
+        logging.getLogger("alianza.screening").exception("no se pudo cargar la lista")

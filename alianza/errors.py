@@ -13,7 +13,8 @@
     ├── NodeNotInitialised            409 / exit 7   ``alianza node init`` first
     ├── IntegrityFailure              500 / exit 8   signature or audit chain broken
     ├── PeerError                     502 / exit 9   a partner node is down or answers garbage
-    └── RateLimited                   429 / exit 10  too many queries from one peer
+    ├── RateLimited                   429 / exit 10  too many queries from one peer
+    └── Unavailable                   503 / exit 11  the database is busy: try again
 
 Messages are in Spanish (the console's first language) and say what to do next.
 """
@@ -122,3 +123,9 @@ class RateLimited(AlianzaError):
     http_status = 429
     exit_code = 10
     title = "Demasiadas consultas"
+
+
+class Unavailable(AlianzaError):
+    http_status = 503
+    exit_code = 11
+    title = "Servicio ocupado"

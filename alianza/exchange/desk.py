@@ -23,17 +23,19 @@ the sender gets the same error as on the one-message-at-a-time path.
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import anyio.to_thread
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from alianza.audit.service import Act, append_many
 from alianza.db import transaction
-from alianza.errors import AuthenticationError
+from alianza.errors import AlianzaError, AuthenticationError, Unavailable
 from alianza.exchange import envelope as envelopes
 from alianza.exchange.hits import (
     PersonMatcher,
@@ -45,6 +47,8 @@ from alianza.exchange.hits import (
 from alianza.exchange.models import HitReference, Peer, SeenNonce
 from alianza.node.context import Node
 from alianza.node.keys import canonical, verify
+
+log = logging.getLogger("alianza.exchange")
 
 # At most this many queries per transaction: bounds the statement size and the time the
 # first query of a batch waits for the last.
@@ -69,7 +73,7 @@ class _Work:
     seen_at: datetime
     refs: list[dict[str, Any]]
     act: Act
-    done: asyncio.Future[None]
+    done: asyncio.Future[None] | None  # made on the loop, when the query joins a batch
     loop: asyncio.AbstractEventLoop
     replay: bool = field(default=False)
 
@@ -87,7 +91,14 @@ class QueryDesk:
 
     async def answer(self, message: Any) -> dict[str, Any]:
         """The signed reply to one hit/no-hit message (raises ``AlianzaError`` on refusal)."""
-        envelope, body, work = self._check(message)
+        loop = asyncio.get_running_loop()
+        kind = _query_kind(message)
+        if kind == "person":
+            # The identity matcher scores candidates in Python and may have to load the
+            # watch list first: off the loop, so other queries are not held up meanwhile.
+            envelope, body, work = await anyio.to_thread.run_sync(self._check, message, loop)
+        else:
+            envelope, body, work = self._check(message, loop)
         await self._commit(work)
         if work.replay:
             raise ReplayRefused(f"Mensaje repetido (nonce {work.nonce[:8]}…): se rechaza.")
@@ -99,7 +110,9 @@ class QueryDesk:
             in_reply_to=envelope["nonce"],
         )
 
-    def _check(self, message: Any) -> tuple[dict[str, Any], dict[str, Any], _Work]:
+    def _check(
+        self, message: Any, loop: asyncio.AbstractEventLoop
+    ) -> tuple[dict[str, Any], dict[str, Any], _Work]:
         envelope, signature = envelopes.parse(message)
         with self.node.reads() as session:
             peer = session.execute(
@@ -157,19 +170,19 @@ class QueryDesk:
                 "refs": [r["ref"] for r in refs],
             },
         )
-        loop = asyncio.get_running_loop()
         work = _Work(
             sender=peer.node_id,
             nonce=envelope["nonce"],
             seen_at=now,
             refs=refs,
             act=act,
-            done=loop.create_future(),
+            done=None,
             loop=loop,
         )
         return envelope, answer, work
 
     async def _commit(self, work: _Work) -> None:
+        work.done = work.loop.create_future()
         # The first query of a batch schedules the flush; every query checked before the
         # loop gets to it joins the same transaction.
         self._queue.append(work)
@@ -181,14 +194,30 @@ class QueryDesk:
         batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
         if self._queue:
             batch[0].loop.call_soon(self._flush)
-        error: BaseException | None = None
         try:
             with transaction(self.node.sessions) as session:
                 self._write(session, batch)
-        except Exception as exc:  # every waiting query learns of it; the desk goes on
-            error = exc
+        except Exception:
+            # One query must not sink the others batched with it: each is tried alone, so
+            # only the one that cannot be written fails.
+            for work in batch:
+                _settle(work.done, self._alone(work))
+            return
         for work in batch:
-            _settle(work.done, error)
+            _settle(work.done, None)
+
+    def _alone(self, work: _Work) -> BaseException | None:
+        try:
+            with transaction(self.node.sessions) as session:
+                self._write(session, [work])
+        except AlianzaError as exc:
+            return exc
+        except Exception:
+            log.exception("no se pudo registrar una consulta hit/no-hit")
+            return Unavailable(
+                "No se pudo registrar la consulta (base de datos ocupada); reintente."
+            )
+        return None
 
     def _write(self, session: Session, batch: list[_Work]) -> None:
         now = batch[-1].seen_at
@@ -241,8 +270,14 @@ class QueryDesk:
         )
 
 
-def _settle(done: asyncio.Future[None], error: BaseException | None) -> None:
-    if done.done():  # the request went away (client disconnected)
+def _query_kind(message: Any) -> str:
+    envelope = message.get("envelope") if isinstance(message, dict) else None
+    body = envelope.get("body") if isinstance(envelope, dict) else None
+    return str(body.get("kind", "")) if isinstance(body, dict) else ""
+
+
+def _settle(done: asyncio.Future[None] | None, error: BaseException | None) -> None:
+    if done is None or done.done():  # the request went away (client disconnected)
         return
     if error is None:
         done.set_result(None)

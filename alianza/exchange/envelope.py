@@ -10,6 +10,7 @@ changes nothing.
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -26,6 +27,7 @@ from alianza.node.keys import canonical, verify
 
 # Messages older or newer than this are refused; nonces are remembered this long.
 WINDOW = timedelta(minutes=5)
+_NONCE = re.compile(r"[0-9a-f]{16,64}")
 
 
 @dataclass(slots=True)
@@ -68,6 +70,10 @@ def parse(message: Any) -> tuple[dict[str, Any], str]:
     for field in ("sender", "recipient", "type", "ts", "nonce"):
         if not isinstance(envelope.get(field), str) or not envelope[field]:
             raise InputError.at(f"envelope.{field}", "falta o no es texto")
+    if not _NONCE.fullmatch(envelope["nonce"]):
+        # Checked before anything is stored: a nonce the table cannot hold would fail the
+        # commit of every query batched with it.
+        raise InputError.at("envelope.nonce", "se esperaban de 16 a 64 cifras hexadecimales")
     return envelope, signature
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
+from alianza.audit.service import lock_head
 from alianza.auth.permissions import in_scope
 from alianza.errors import AuthenticationError, InputError, IntegrityFailure
 from alianza.exchange.models import DeletionReceipt, FeedRetraction, Peer
@@ -303,6 +304,9 @@ def apply_changes(session: Session, *, node: Node, peer: Peer, page: Any) -> lis
     cursor = page.get("next_cursor")
     if not isinstance(cursor, int) or not peer.pull_cursor <= cursor < 2**31:
         raise InputError.at("body.next_cursor", "cursor inválido o retrocede")
+    # Version ids in commit order (as local writers do): the screening index catches up
+    # by the newest id and must never find an older one committed after it.
+    lock_head(session)
     stored = _store_versions(session, peer=peer, versions=versions)
     acks = [
         {"record_id": v["record_id"], "version": v["version"]} for v in stored if v["tombstone"]

@@ -157,11 +157,15 @@ def write_csv(path: Path, header: tuple[str, ...], rows: Iterator[tuple[object, 
     """Write ``rows`` under ``header`` atomically (a temporary file renamed into place)."""
     tmp = path.with_name(path.name + ".partial")
     count = 0
-    with tmp.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(header)
-        for row in rows:
-            writer.writerow(row)
-            count += 1
-    tmp.replace(path)
+    try:
+        with tmp.open("w", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(header)
+            for row in rows:
+                writer.writerow(row)
+                count += 1
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     return count

@@ -47,7 +47,11 @@ def make_engine(name: str, *, workdir: Path | None = None) -> Iterator[Engine]:
         raise InputError.at("--engine", f"motor desconocido '{name}'; se admite: duckdb, spark")
     with tempfile.TemporaryDirectory(prefix="alianza-link-", dir=workdir) as tmp, _quiet():
         if name == "duckdb":
-            yield _duckdb(Path(tmp))
+            engine = _duckdb(Path(tmp))
+            try:
+                yield engine
+            finally:
+                engine.api.duckdb_con.close()  # before its spill directory goes
         else:
             yield from _spark(Path(tmp))
 
@@ -86,7 +90,10 @@ def _spark(tmp: Path) -> Iterator[Engine]:
     from splink import SparkAPI
     from splink.backends.spark import similarity_jar_location
 
-    session = (
+    # A session already running (a notebook's, a caller's) is used as it is and left
+    # running; one made here is stopped at the end.
+    running = SparkSession.getActiveSession()
+    session = running or (
         SparkSession.builder.master("local[*]")
         .appName("alianza-link")
         .config("spark.jars", similarity_jar_location())  # Splink's jaro_winkler & co
@@ -103,7 +110,8 @@ def _spark(tmp: Path) -> Iterator[Engine]:
         api = SparkAPI(spark_session=session, num_partitions_on_repartition=4)  # type: ignore[no-untyped-call]
         yield Engine(name="spark", api=api, session=session)
     finally:
-        session.stop()
+        if running is None:
+            session.stop()
 
 
 @contextmanager

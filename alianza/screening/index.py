@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gc
 import json
+import logging
 import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterator
@@ -22,10 +23,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from alianza.errors import AlianzaError
 from alianza.identity.features import features
 from alianza.records.models import Record, RecordVersion
 
 Key = tuple[str, ...]
+log = logging.getLogger("alianza.screening")
 TF_COLUMNS = ("given_1", "surname_1_core")
 
 
@@ -121,13 +124,25 @@ class WatchIndex:
                 seen.update(self.blocks.get(key, ()))
             return [e for i in sorted(seen) if (e := self.entries[i]) is not None]
 
+    def forget(self, record_id: str) -> None:
+        """Drop a record found gone (a retracted copy, an erasure)."""
+        with self.lock:
+            self._drop(record_id)
+
     def frequency(self, column: str, value: str) -> float:
         """Share of entries holding ``value`` in ``column`` (term-frequency adjustments)."""
         return self.frequencies[column][value] / max(self.live, 1)
 
     def _add(self, row: Any) -> None:
+        try:
+            ways = list(_ways(json.loads(row.data), row.id))
+        except (ValueError, TypeError, KeyError, AttributeError, AlianzaError) as exc:
+            # A partner's copy in a shape of its own must not stop screening against the
+            # rest of the list; the record is left out and the log says which.
+            log.warning("registro %s fuera de la lista de vigilancia: %s", row.id, exc)
+            return
         positions = []
-        for f in _ways(json.loads(row.data), row.id):
+        for f in ways:
             entry = Entry(
                 record_id=row.id,
                 origin=row.origin,

@@ -11,12 +11,14 @@ found, not the traveller's data.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from rigour.territories import get_territories
+from sqlalchemy import select
 
 from alianza.audit.service import audit_act
 from alianza.auth.permissions import Action, Principal, authorize, in_scope
@@ -27,6 +29,7 @@ from alianza.identity.defaults import default_model
 from alianza.identity.features import features
 from alianza.identity.mrz import parse_mrz
 from alianza.node.context import Node
+from alianza.records.models import Record
 from alianza.screening.index import Entry, WatchIndex
 from alianza.screening.scorer import Evidence, Scorer, list_prior, probability
 
@@ -114,13 +117,63 @@ class Screener:
             if known is None or weight > known[0]:
                 best[entry.record_id] = (weight, reached, entry)
         ranked = sorted(best.values(), key=lambda t: (-t[0], t[2].record_id))
+        limit = min(limit, MAX_CANDIDATES)
+        shortlist = [t for t in ranked[: 3 * limit] if probability(t[0]) >= min_probability]
+        current = self.confirm([entry for _, _, entry in shortlist])
         out = []
-        for weight, reached, entry in ranked[: min(limit, MAX_CANDIDATES)]:
-            p = probability(weight)
-            if p < min_probability:
+        for weight, reached, entry in shortlist:
+            fresh = current.get(entry.record_id)
+            if fresh is None or not allowed(fresh):
+                continue
+            out.append(
+                (Candidate(probability(weight), weight, self.scorer.explain(reached)), fresh)
+            )
+            if len(out) == limit:
                 break
-            out.append((Candidate(p, weight, self.scorer.explain(reached)), entry))
         return out
+
+    def confirm(self, entries: list[Entry]) -> dict[str, Entry]:
+        """The entries whose records still exist, with the rules the database holds now.
+
+        The index follows new versions; a partner's retraction or an erasure changes a
+        record without one, so what is about to be shown is checked against the records
+        themselves, and what is gone leaves the index too.
+        """
+        ids = sorted({e.record_id for e in entries})
+        rows: dict[str, Any] = {}
+        with self.node.reads() as session:
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                rows.update(
+                    (row.id, row) for row in session.execute(_RULES.where(Record.id.in_(chunk)))
+                )
+        out: dict[str, Entry] = {}
+        for entry in entries:
+            row = rows.get(entry.record_id)
+            if row is None or row.deleted or row.kind != "person":
+                self.index.forget(entry.record_id)
+                continue
+            out[entry.record_id] = dataclasses.replace(
+                entry,
+                owner_country=row.owner_country,
+                owner_agency=row.owner_agency,
+                scope=row.scope,
+                scope_countries=row.scope_countries,
+                handling_code=row.handling_code,
+            )
+        return out
+
+
+_RULES = select(
+    Record.id,
+    Record.deleted,
+    Record.kind,
+    Record.owner_country,
+    Record.owner_agency,
+    Record.scope,
+    Record.scope_countries,
+    Record.handling_code,
+)
 
 
 def visible_to(principal: Principal) -> Callable[[Entry], bool]:

@@ -5,8 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from alianza.db import transaction
 from alianza.exchange import service as exchange
+from alianza.records import service as records
+from alianza.records.rules import Rules
 from alianza.screening.service import Screener, screen
+from tests.conftest import RULES
 from tests.exchange.conftest import Running
 from tests.exchange.test_hits_release import PERSON, owned
 
@@ -53,3 +57,29 @@ def test_screening_a_partners_record_gives_a_reference_never_its_data(
     text = json.dumps(shown, ensure_ascii=False)
     for secret in ("Posorja", "1710034065", "Pérez", "wanted"):
         assert secret not in text
+
+
+def test_a_retracted_copy_is_no_longer_screened(pair: tuple[Running, Running]) -> None:
+    # A retraction changes the copy without a new version: the index, which follows
+    # versions, must still stop offering it (the review found it kept doing so).
+    cl, ec = pair
+    record_id = owned(ec, PERSON, scope="partners", scope_countries=["CL"])
+    exchange.sync_all(cl.node)
+    officer = cl.user("ofi", "border_officer")
+    screener = Screener(cl.node)
+    assert screen(screener, principal=officer, values=CORRUPTED, ask_partners=False).candidates
+    pn = ec.users["pn"]
+    with transaction(ec.node.sessions) as s:
+        records.update_record(
+            s,
+            node=ec.node,
+            principal=pn,
+            record_id=record_id,
+            data=PERSON,
+            rules=Rules(**{**RULES, "scope": "agency"}),
+            reason="ya no se comparte",
+        )
+    exchange.sync_all(cl.node)  # CL receives the retraction
+    assert (
+        screen(screener, principal=officer, values=CORRUPTED, ask_partners=False).candidates == []
+    )
