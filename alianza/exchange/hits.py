@@ -111,6 +111,10 @@ def parse_query(body: dict[str, Any]) -> tuple[QueryKind, Purpose, dict[str, str
             if not values.get(field, "").strip():
                 raise InputError.at(f"values.{field}", "obligatorio en una consulta de persona")
         try:
+            # fromisoformat on 3.11 wants exactly AAAA-MM-DD; strptime took 1985-3-4, which
+            # then never equalled 1985-03-04 anywhere.
+            if len(values["birth_date"]) != 10:
+                raise ValueError
             datetime.strptime(values["birth_date"], "%Y-%m-%d")
         except ValueError:
             raise InputError.at("values.birth_date", "fecha inválida (use AAAA-MM-DD)") from None

@@ -313,8 +313,13 @@ def query_peers(
     values: dict[str, str],
     purpose: str,
     only: str | None = None,
+    log_values: bool = True,
 ) -> list[dict[str, Any]]:
-    """Hit/no-hit at each peer; answers carry references, never data (audited both sides)."""
+    """Hit/no-hit at each peer; answers carry references, never data (audited both sides).
+
+    ``log_values=False`` (screening at a border post) keeps only the names of the fields
+    asked in this node's audit log, not the traveller's data.
+    """
     authorize(principal, Action.QUERY_PEERS)
     body = {"kind": kind, "values": values, "purpose": purpose, "requested_by": principal.label}
     the_kind, _, _ = parse_query(body)
@@ -361,7 +366,7 @@ def query_peers(
             "exchange.query_sent",
             the_kind.value,
             {
-                "values": values,
+                "values": values if log_values else sorted(k for k, v in values.items() if v),
                 "purpose": purpose,
                 "results": {r["peer"]: r["result"] for r in results},
             },

@@ -57,7 +57,8 @@ def _report(output: Path, registries: list[Registry]) -> None:
     )
 
 
-def _check_output(output: Path) -> None:
+def check_output(output: Path) -> None:
+    """Refuse an output whose folder does not exist, before any work."""
     # Before the run, not after minutes of linkage when the file cannot be written.
     if not output.parent.is_dir():
         raise InputError.at("--output", f"la carpeta {output.parent} no existe")
@@ -84,7 +85,7 @@ def link_command(
 ) -> None:
     """Enlaza dos registros de personas: escribe left_id,right_id,probability."""
     started = time.monotonic()
-    _check_output(output)
+    check_output(output)
     registries = [read_registry(left, strict=strict), read_registry(right, strict=strict)]
     _report(output, registries)
     with console.status("enlazando…") as status:
@@ -119,7 +120,7 @@ def dedupe_command(
 ) -> None:
     """Agrupa los registros de una misma persona: escribe record_id,person_id."""
     started = time.monotonic()
-    _check_output(output)
+    check_output(output)
     registry = read_registry(file, strict=strict)
     last = read_previous(previous) if previous is not None else None
     _report(output, [registry])

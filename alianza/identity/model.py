@@ -336,6 +336,7 @@ BLOCKING_RULES: tuple[str, ...] = (
     "l.given_1_phonetic = r.given_1_phonetic AND l.birth_date = r.birth_date",
     "l.name_sorted = r.name_sorted",
     "l.surname_1_phonetic = r.surname_2_phonetic AND l.given_1_phonetic = r.given_1_phonetic",
+    "l.surname_2_phonetic = r.surname_1_phonetic AND l.given_1_phonetic = r.given_1_phonetic",
     "l.given_1 = r.surname_1 AND l.surname_1 = r.given_1",
     # Typos in a name and a digit slipped in the document: same date, nearby keys.
     "l.birth_date = r.birth_date AND substr(l.doc_key, 1, 3) = substr(r.doc_key, 1, 3)",

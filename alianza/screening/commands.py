@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from alianza.audit.service import audit_act
@@ -14,6 +15,7 @@ from alianza.auth.permissions import Principal
 from alianza.cli_support import DirOpt, UserOpt, acting, console, err_console, open_cli_node
 from alianza.db import transaction
 from alianza.errors import InputError
+from alianza.identity.commands import check_output
 from alianza.identity.contract import read_registry, write_csv
 from alianza.screening.batch import screen_batch
 from alianza.screening.scorer import STATUS_ES
@@ -54,7 +56,7 @@ def screen_command(
     if batch is not None:
         _batch(screener, principal, batch, output, threshold)
         return
-    zone = mrz.read_text(encoding="utf-8") if mrz is not None else None
+    zone = _read_mrz(mrz) if mrz is not None else None
     values: dict[str, str | None] = {
         "given_names": given_names,
         "surname_1": surname_1,
@@ -94,21 +96,17 @@ def _batch(
 ) -> None:
     if output is None:
         raise InputError.at("--output", "obligatorio con --file")
+    check_output(output)
     registry = read_registry(path)
     for problem in registry.problems[:20]:
-        err_console.print(f"[yellow]omitida[/] {path.name}, {problem}")
+        err_console.print(f"[yellow]omitida[/] {escape(path.name)}, {escape(str(problem))}")
     started = time.monotonic()
     with console.status(f"controlando {len(registry.rows):,} viajeros…"):
         found = screen_batch(
             screener, principal=principal, travellers=registry.rows, threshold=threshold
         )
-    rows = zip(found["traveller_id"], found["record_id"], found["probability"], strict=True)
-    write_csv(
-        output,
-        ("traveller_id", "record_id", "probability"),
-        ((t, r, f"{p:.6f}") for t, r, p in rows),
-    )
     seconds = time.monotonic() - started
+    # Audited before anything is disclosed: which of our records the list matched.
     with transaction(screener.node.sessions) as session:
         audit_act(
             session,
@@ -116,18 +114,38 @@ def _batch(
             principal,
             "screening.batch",
             path.name,
-            {"travellers": len(registry.rows), "candidates": len(found)},
+            {
+                "travellers": len(registry.rows),
+                "candidates": len(found),
+                "records": sorted({r for r in found["record_id"] if not r.startswith("socio:")}),
+            },
         )
+    rows = zip(found["traveller_id"], found["record_id"], found["probability"], strict=True)
+    write_csv(
+        output,
+        ("traveller_id", "record_id", "probability"),
+        ((t, r, f"{p:.6f}") for t, r, p in rows),
+    )
     console.print(
         f"{len(registry.rows):,} viajeros, {len(found):,} candidatos ≥ {threshold:g} en {output} "
         f"({seconds:.1f} s, {len(registry.rows) / max(seconds, 1e-9):,.0f} viajeros/s)"
     )
 
 
+def _read_mrz(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError.at("--mrz", f"no se puede leer {path} ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise InputError.at("--mrz", f"{path} no es texto UTF-8") from None
+
+
 def _partner(partner: dict[str, Any]) -> str:
     refs = ", ".join(str(h.get("ref")) for h in partner.get("hits") or [] if isinstance(h, dict))
     result = partner.get("result", "?")
-    return f"socio {partner.get('country')} ({partner.get('node')}): {result} {refs}".strip()
+    text = f"socio {partner.get('country')} ({partner.get('node')}): {result} {refs}".strip()
+    return escape(text)  # the partner's words, never markup
 
 
 def register(app: typer.Typer) -> None:

@@ -34,6 +34,7 @@ from alianza.screening.index import Entry, WatchIndex
 from alianza.screening.scorer import Evidence, Scorer, list_prior, probability
 
 MAX_CANDIDATES = 50
+PERSON_QUERY = ("given_names", "surname_1", "surname_2", "birth_date")
 FIELDS = HEADER[1:]  # a traveller is a registry row without its record id
 
 
@@ -255,7 +256,11 @@ def screen(
             candidate.record_id = entry.record_id
         else:
             candidate.partner = {"node": entry.origin, "country": entry.owner_country}
-            partners.setdefault(entry.origin, []).append(candidate)
+            if candidate.probability >= MATCH:
+                # Only a likely match is worth telling the partner about this traveller.
+                partners.setdefault(entry.origin, []).append(candidate)
+            else:
+                candidate.partner["result"] = "NO_CONSULTADO"
         candidates.append(candidate)
     for peer, asked in partners.items():
         answer = _ask_partner(node, principal, peer, traveller) if ask_partners else {}
@@ -283,20 +288,26 @@ def _ask_partner(
 ) -> dict[str, Any]:
     from alianza.exchange import service as exchange
 
-    values = {
-        "given_names": traveller["given_names"],
-        "surname_1": traveller["surname_1"],
-        "surname_2": traveller["surname_2"],
-        "birth_date": traveller["birth_date"],
-    }
+    if traveller["given_names"] and traveller["surname_1"] and traveller["birth_date"]:
+        kind, values = "person", {k: traveller[k] for k in PERSON_QUERY}
+    elif traveller["document_number"]:
+        # No name and birth date to ask by: the document is the question.
+        kind, values = "document", {"number": traveller["document_number"]}
+    else:
+        return {
+            "result": "ERROR",
+            "error": "para consultar al socio hacen falta nombre, apellido y fecha de "
+            "nacimiento, o un documento",
+        }
     try:
         [answer] = exchange.query_peers(
             node,
             principal=principal,
-            kind="person",
+            kind=kind,
             values=values,
             purpose="border_control",
             only=peer,
+            log_values=False,
         )
     except AlianzaError as exc:
         return {"result": "ERROR", "error": exc.message}

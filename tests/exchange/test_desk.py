@@ -114,3 +114,21 @@ def test_one_message_sent_many_times_at_once_is_answered_once(nodes: Nodes) -> N
         assert s.scalar(select(func.count()).select_from(HitReference)) == 1
         report = audit.verify_chain(s, public_key=ec.node.key.public_hex, node_id=ec.node.node_id)
     assert report.ok, report.problems
+
+
+def test_a_person_query_wants_a_full_birth_date() -> None:
+    # strptime took 1985-3-4, which never equals 1985-03-04 in the index: a silent NO-HIT.
+    from alianza.errors import InputError
+    from alianza.exchange.hits import parse_query
+
+    body = {
+        "kind": "person",
+        "purpose": "border_control",
+        "values": {"given_names": "Ana", "surname_1": "Soto", "birth_date": "1985-3-4"},
+    }
+    try:
+        parse_query(body)
+    except InputError as exc:
+        assert exc.problems[0].field == "values.birth_date"
+    else:
+        raise AssertionError("1985-3-4 was accepted")

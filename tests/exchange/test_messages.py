@@ -239,3 +239,13 @@ def test_broken_envelopes_are_422_not_500(pair: tuple[Running, Running]) -> None
         ec.node, recipient=cl.node.node_id, type="sync.pull", body={"cursor": 2**40, "limit": 10}
     )
     assert post(cl, huge).status_code == 422
+
+
+def test_a_nonce_the_store_cannot_hold_is_refused_alone(pair: tuple[Running, Running]) -> None:
+    # A 65-character nonce used to fail the commit of every query batched with it.
+    cl, ec = pair
+    message = pull(ec, cl)
+    message["envelope"]["nonce"] = "a" * 65
+    message["signature"] = ec.node.key.sign(canonical(message["envelope"]))
+    r = post(cl, message)
+    assert r.status_code == 422 and "envelope.nonce" in r.text
