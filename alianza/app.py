@@ -31,6 +31,8 @@ class NodeRead(BaseModel):
     agency: str
     public_key: str
     version: str
+    watch_list_loaded: bool  # the screening list is in memory (it loads at start)
+    watch_list_entries: int
 
 
 def create_app(settings: Settings | None = None, *, node: Node | None = None) -> FastAPI:
@@ -65,6 +67,8 @@ def create_app(settings: Settings | None = None, *, node: Node | None = None) ->
             agency=node.agency,
             public_key=node.key.public_hex,
             version=__version__,
+            watch_list_loaded=screener.index.version >= 0,
+            watch_list_entries=len(screener.index),
         )
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
@@ -98,5 +102,8 @@ def served_app(node: Node | None = None) -> FastAPI:
 def _preload(app: FastAPI) -> None:
     try:
         app.state.screener.refresh()
+        # The list is millions of long-lived objects: out of the collector's sight too,
+        # or each full collection walked them all in the middle of requests (p99 2.2 s).
+        gc.freeze()
     except Exception:  # the first screening will try again and report
         logging.getLogger("alianza.screening").exception("no se pudo cargar la lista")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 # The newest migration; tests check it equals Alembic's head, so the two cannot drift.
 SCHEMA_REVISION = "0002"
+
+_WRITERS: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -66,6 +69,7 @@ def make_engine(url: str) -> Engine:
         # 2 ms request into hundreds of milliseconds under load. Reentrant, so a thread
         # that opens a second connection gets SQLite's own "locked" error, not a hang.
         writer = threading.RLock()
+        _WRITERS[engine] = writer
 
         @event.listens_for(engine, "begin")
         def _begin(conn: Any) -> None:
@@ -107,6 +111,15 @@ def make_reader(engine: Engine) -> Engine:
     reader = create_engine(engine.url, connect_args={"check_same_thread": False})
     event.listen(reader, "connect", _sqlite_reader_pragmas)
     return reader
+
+
+def writer_lock(engine: Engine) -> threading.RLock | None:
+    """The in-process writer lock of a SQLite engine (None on PostgreSQL).
+
+    For code that must not wait for it: ``acquire(blocking=False)`` tells whether a write
+    transaction would start now or queue behind another thread's.
+    """
+    return _WRITERS.get(engine)
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -11,9 +11,12 @@ transaction (group commit, as databases do with their own log). A query is answe
 only after its batch has committed, so nothing is answered that is not audited.
 
 Everything runs on the event loop's thread, the commit included: a writer thread beside
-it halved the throughput (the two traded the interpreter lock on every query). The loop
-therefore waits while a batch commits (about a millisecond), and on SQLite while another
-request of this process holds the single writer.
+it halved the throughput, and a worker thread per batch cut it to a third (the threads
+traded the interpreter lock on every query). The loop therefore waits while a batch
+commits (about a millisecond). When another thread of this process holds SQLite's single
+writer (an import, a sync), the batch goes to a worker thread instead, so the loop does
+not wait for the import. On PostgreSQL the commit can still wait on the audit head's row
+lock held by another worker's import.
 
 A nonce seen before, in the database or earlier in the same batch, makes that query a
 replay: its answer is thrown away, the refusal is written to the audit log instead, and
@@ -23,6 +26,7 @@ the sender gets the same error as on the one-message-at-a-time path.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -34,7 +38,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from alianza.audit.service import Act, append_many
-from alianza.db import transaction
+from alianza.db import transaction, writer_lock
 from alianza.errors import AlianzaError, AuthenticationError, Unavailable
 from alianza.exchange import envelope as envelopes
 from alianza.exchange.hits import (
@@ -194,17 +198,35 @@ class QueryDesk:
         batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
         if self._queue:
             batch[0].loop.call_soon(self._flush)
+        lock = writer_lock(self.node.engine)
+        if lock is not None and not lock.acquire(blocking=False):
+            # Another thread of this process is writing (an import, a sync): this batch
+            # commits beside the loop instead of stopping the loop until that ends.
+            batch[0].loop.create_task(self._beside(batch))
+            return
+        try:
+            errors = self._write_batch(batch)
+        finally:
+            if lock is not None:
+                with contextlib.suppress(RuntimeError):  # a failed commit released it
+                    lock.release()
+        for work, error in zip(batch, errors, strict=True):
+            _settle(work.done, error)
+
+    async def _beside(self, batch: list[_Work]) -> None:
+        errors = await anyio.to_thread.run_sync(self._write_batch, batch)
+        for work, error in zip(batch, errors, strict=True):
+            _settle(work.done, error)
+
+    def _write_batch(self, batch: list[_Work]) -> list[BaseException | None]:
         try:
             with transaction(self.node.sessions) as session:
                 self._write(session, batch)
         except Exception:
             # One query must not sink the others batched with it: each is tried alone, so
             # only the one that cannot be written fails.
-            for work in batch:
-                _settle(work.done, self._alone(work))
-            return
-        for work in batch:
-            _settle(work.done, None)
+            return [self._alone(work) for work in batch]
+        return [None] * len(batch)
 
     def _alone(self, work: _Work) -> BaseException | None:
         try:

@@ -307,6 +307,9 @@ def main() -> None:
     anchor_file = common.CACHE / "anchor_hits.py"
     anchor_url_db = args.database_url or f"sqlite:///{owner_dir / 'alianza.db'}"
     anchor_file.write_text(ANCHOR_APP.format(url=anchor_url_db))
+    # The server loads its screening list beside it at start; measure once it is in.
+    while not httpx2.get(owner_url + "/api/v1/node", timeout=30).json()["watch_list_loaded"]:
+        time.sleep(1)
     lines = presign(asker_dir, owner_id, work, common.CACHE / "hits-signed.jsonl")
     before = received(owner_dir, args.database_url)
     run = {"seconds": args.seconds, "connections": args.connections, "threads": args.threads}

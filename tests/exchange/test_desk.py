@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 import json
+import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import httpx2
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from alianza.app import create_app
 from alianza.audit import service as audit
 from alianza.audit.models import AuditEntry
+from alianza.db import transaction, writer_lock
+from alianza.exchange import service as exchange
 from alianza.exchange.client import EXCHANGE_PATH
 from alianza.exchange.envelope import open_reply, seal
 from alianza.exchange.models import HitReference, Peer
+from alianza.node.keys import generate_key
+from tests.conftest import FreshNode
 from tests.exchange.conftest import Nodes, Running, link
 from tests.exchange.test_hits_release import owned
 
@@ -132,3 +141,48 @@ def test_a_person_query_wants_a_full_birth_date() -> None:
         assert exc.problems[0].field == "values.birth_date"
     else:
         raise AssertionError("1985-3-4 was accepted")
+
+
+def test_a_writer_elsewhere_in_the_process_does_not_stop_the_loop(
+    fresh: FreshNode, tmp_path: Path
+) -> None:
+    # On SQLite the desk commits on the event loop; while another thread held the single
+    # writer (an import over the API), the loop waited for it and every request stalled.
+    owner = fresh.init(country="EC", agency="Policía Nacional")
+    asker = SimpleNamespace(node_id="cl-pdi-prueba", key=generate_key(tmp_path / "k.pem"))
+    with transaction(owner.sessions) as s:
+        exchange.add_peer(
+            s,
+            node=owner,
+            actor="prueba",
+            node_id=asker.node_id,
+            country="CL",
+            agency="PDI",
+            url="http://127.0.0.1:9",
+            public_key=asker.key.public_hex,
+        )
+    lock = writer_lock(owner.engine)
+    assert lock is not None
+    with TestClient(create_app(node=owner)) as client, ThreadPoolExecutor(2) as pool:
+        lock.acquire()
+        try:
+            query = seal(
+                asker,  # type: ignore[arg-type]
+                recipient=owner.node_id,
+                type="query.hit",
+                body={
+                    "kind": "container",
+                    "values": {"number": CONTAINERS[0]},
+                    "purpose": "port_control",
+                },
+            )
+            pending = pool.submit(client.post, EXCHANGE_PATH, json=query)
+            time.sleep(0.5)
+            assert not pending.done()  # its audit entry waits for the writer...
+            other = pool.submit(client.get, "/api/v1/node")
+            assert other.result(timeout=10).status_code == 200  # ...the loop does not
+        finally:
+            lock.release()
+        answer = pending.result(timeout=30)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["envelope"]["body"]["result"] == "NO_HIT"
