@@ -119,11 +119,9 @@ class QueryDesk:
     ) -> tuple[dict[str, Any], dict[str, Any], _Work]:
         envelope, signature = envelopes.parse(message)
         with self.node.reads() as session:
-            peer = session.execute(
-                select(Peer.node_id, Peer.country, Peer.agency, Peer.public_key, Peer.active).where(
-                    Peer.node_id == envelope["sender"]
-                )
-            ).first()
+            # Core on the session's connection, the statement built once: the ORM layer
+            # adds nothing to a five-column read made for every query.
+            peer = session.connection().execute(_PEER, {"node_id": envelope["sender"]}).first()
             if peer is None or not peer.active:
                 raise AuthenticationError(f"Nodo desconocido: {envelope['sender']}.")
             if not verify(peer.public_key, canonical(envelope), signature):
