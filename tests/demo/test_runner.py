@@ -6,21 +6,25 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.exchange.conftest import free_port
-
 
 def _two_free_ports() -> int:
-    """A free port whose successor is free too (the Ecuadorian node takes the next one)."""
+    """A free port whose successor is free too (the Ecuadorian node takes the next one).
+
+    Taken below the kernel's ephemeral range (32768-60999): a port from that range, free
+    when checked, was taken by some outgoing connection before the demo bound it.
+    """
+    import random
     import socket
 
-    for _ in range(50):
-        port = free_port()
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port + 1))
-            except OSError:
-                continue
-            return port
+    for _ in range(200):
+        port = random.randrange(20_000, 32_000)
+        try:
+            with socket.socket() as a, socket.socket() as b:
+                a.bind(("127.0.0.1", port))
+                b.bind(("127.0.0.1", port + 1))
+        except OSError:
+            continue
+        return port
     raise RuntimeError("no hay dos puertos libres seguidos")
 
 
