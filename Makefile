@@ -2,40 +2,61 @@
 PY      ?= python3
 VENV    ?= .venv
 BIN     := $(VENV)/bin
+PIP     := $(BIN)/python -m pip install --progress-bar on
 STAMP   := $(VENV)/.installed
+DEVSTAMP := $(VENV)/.installed-dev
 PG_ADMIN ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 
-.PHONY: install demo test test-sqlite test-postgresql check bench clean
+.PHONY: install install-dev system-deps demo test test-sqlite test-postgresql test-wheel check bench clean
 
-$(STAMP): pyproject.toml
+## system-deps: what PyICU (followthemoney -> normality) compiles against, from Debian
+system-deps:
+	@command -v pkg-config >/dev/null && pkg-config --exists icu-uc && command -v g++ >/dev/null \
+	  || { echo "Instalando paquetes del sistema (ICU, pkg-config, g++)..."; \
+	       apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+	         libicu-dev pkg-config g++ python3-venv; }
+
+# The demo's environment: alianza alone (no pyspark, no test tools).
+$(STAMP): pyproject.toml | system-deps
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@echo "Instalando alianza en $(VENV) (PyICU se compila la primera vez: unos minutos)..."
+	$(PIP) --upgrade pip
+	$(PIP) -e .
 	touch $(STAMP)
 
-install: $(STAMP)
+# The developers' environment: the tests, the linters and the Spark engine too.
+$(DEVSTAMP): $(STAMP) pyproject.toml
+	$(PIP) -e '.[dev,spark]'
+	touch $(DEVSTAMP)
 
-## make demo: install, create the demo node (PDI, Chile) and serve its API until Ctrl-C
+install: $(STAMP)
+install-dev: $(DEVSTAMP)
+
+## make demo: install, create two demo nodes (PDI Chile, Policía Nacional Ecuador), serve until Ctrl-C
 demo: $(STAMP)
 	$(BIN)/alianza demo --dir demo-node --port 8000
 
 ## make check: ruff, ruff format --check, mypy --strict on the package
-check: $(STAMP)
-	$(BIN)/ruff check alianza tests benchmarks migrations
-	$(BIN)/ruff format --check alianza tests benchmarks migrations
+check: $(DEVSTAMP)
+	$(BIN)/ruff check alianza tests benchmarks
+	$(BIN)/ruff format --check alianza tests benchmarks
 	$(BIN)/mypy alianza
 
-## make test: check, then the whole suite on SQLite and on PostgreSQL
-test: check test-sqlite test-postgresql
+## make test: check, the whole suite on SQLite and on PostgreSQL, then the installed wheel
+test: check test-sqlite test-postgresql test-wheel
 
-test-sqlite: $(STAMP)
+test-sqlite: $(DEVSTAMP)
 	$(BIN)/pytest -q --db sqlite
 
-test-postgresql: $(STAMP)
+test-postgresql: $(DEVSTAMP)
 	ALIANZA_TEST_PG_ADMIN=$(PG_ADMIN) $(BIN)/pytest -q --db postgresql
 
+## test-wheel: build the wheel, install it in a fresh venv outside the checkout, run a node
+test-wheel: $(DEVSTAMP)
+	$(BIN)/python .ci/wheel_smoke.py
+
 ## make bench: the benchmarks (figures go to benchmarks/results/)
-bench: $(STAMP)
+bench: $(DEVSTAMP)
 	command -v wrk >/dev/null || (apt-get update -q && apt-get install -y -q wrk)
 	$(BIN)/python benchmarks/node/bench_import.py --keep
 	$(BIN)/python benchmarks/node/bench_search.py
@@ -47,4 +68,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/exchange/bench_sync.py
 
 clean:
-	rm -rf $(VENV) demo-node .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) demo-node .pytest_cache .mypy_cache .ruff_cache dist build

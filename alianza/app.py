@@ -8,20 +8,13 @@ import threading
 
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
+from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel
 
-from alianza import __version__
-from alianza.audit.views import router as audit_router
-from alianza.auth.views import router as auth_router
-from alianza.exchange.desk import QueryDesk
-from alianza.exchange.hits import RateLimiter
-from alianza.exchange.views import router as exchange_router
+from alianza import __version__, domains
 from alianza.node.context import Node, open_node
-from alianza.records.views import router as records_router
-from alianza.screening.service import IdentityMatcher, Screener
-from alianza.screening.views import router as screening_router
 from alianza.settings import Settings
-from alianza.web import errors
+from alianza.web import denials, errors
 from alianza.web.limits import BodyLimit
 
 
@@ -38,26 +31,21 @@ class NodeRead(BaseModel):
 def create_app(settings: Settings | None = None, *, node: Node | None = None) -> FastAPI:
     """The API of one node (opened from ``settings`` unless given)."""
     node = node or open_node(settings or Settings())
-    limiter = RateLimiter(rate=node.settings.peer_query_rate, burst=node.settings.peer_query_burst)
-    screener = Screener(node)
-    desk = QueryDesk(node, limiter=limiter, matcher=IdentityMatcher(screener))
-
-    app = FastAPI(
+    # Swagger UI's files from the fastapi-offline package: /docs works at a border post
+    # with no internet (FastAPI's own page loads them from a CDN).
+    app = FastAPIOffline(
         title=f"alianza · nodo {node.agency} ({node.country})",
         version=__version__,
         description="Registros con reglas, intercambio entre nodos y auditoría verificable.",
     )
     app.state.node = node
-    app.state.limiter = limiter
-    app.state.desk = desk
-    app.state.screener = screener
     errors.install(app)
+    denials.install(app)
     app.add_middleware(BodyLimit, limit=node.settings.max_body_bytes)
-    app.include_router(auth_router)
-    app.include_router(records_router)
-    app.include_router(audit_router)
-    app.include_router(exchange_router)
-    app.include_router(screening_router)
+    for router in domains.routers():
+        app.include_router(router)
+    domains.start(app, node)
+    screener = getattr(app.state, "screener", None)
 
     @app.get("/api/v1/node", response_model=NodeRead, tags=["nodo"], summary="Identidad del nodo")
     def node_info() -> NodeRead:
@@ -67,8 +55,8 @@ def create_app(settings: Settings | None = None, *, node: Node | None = None) ->
             agency=node.agency,
             public_key=node.key.public_hex,
             version=__version__,
-            watch_list_loaded=screener.index.version >= 0,
-            watch_list_entries=len(screener.index),
+            watch_list_loaded=screener is not None and screener.index.version >= 0,
+            watch_list_entries=len(screener.index) if screener is not None else 0,
         )
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)

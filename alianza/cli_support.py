@@ -10,7 +10,7 @@ from rich.console import Console
 
 from alianza.auth import service as auth
 from alianza.auth.permissions import Principal
-from alianza.errors import IntegrityFailure
+from alianza.errors import AuthenticationError
 from alianza.node.context import Node, open_node
 from alianza.settings import Settings
 
@@ -36,10 +36,16 @@ def open_cli_node(data_dir: Path | None) -> Node:
     return open_node(settings_for(data_dir))
 
 
+# The user the running command acts as, and on which node: a refusal is audited (main).
+ACTING: dict[str, tuple[Node, Principal]] = {}
+
+
 def acting(node: Node, username: str) -> Principal:
     """The user a command acts as (every command checks its permissions)."""
     with node.sessions() as session:
         user = auth.get_user(session, username)
         if not user.active:
-            raise IntegrityFailure(f"El usuario '{username}' está desactivado.")
-        return auth.principal_of(user)
+            raise AuthenticationError(f"El usuario '{username}' está desactivado.")
+        principal = auth.principal_of(user)
+    ACTING["current"] = (node, principal)
+    return principal

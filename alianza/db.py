@@ -2,12 +2,16 @@
 
 The embedded default is a SQLite file in the node's data directory; production uses
 PostgreSQL through ``ALIANZA_DATABASE_URL``. The schema is owned by Alembic
-(``migrations/``): a fresh node runs the migrations, never ``create_all``.
+(``alianza/migrations/``, plus any domain's own folder): a fresh node runs the
+migrations, never ``create_all``. Alembic's heads are the schema revision: a database at
+an older revision asks for ``alianza node migrate``; one at a revision this code does not
+know (written by a newer alianza) refuses to open.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 import weakref
 from collections.abc import Iterator
@@ -24,9 +28,7 @@ from alianza.settings import Settings
 if TYPE_CHECKING:
     from alembic.config import Config
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
-# The newest migration; tests check it equals Alembic's head, so the two cannot drift.
-SCHEMA_REVISION = "0002"
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 _WRITERS: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()
 
@@ -131,17 +133,39 @@ def alembic_config(url: str) -> Config:
     """Alembic configuration pointing at the project's migrations."""
     from alembic.config import Config  # imported here: most commands never migrate
 
+    from alianza import domains
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    # Each domain may bring its own folder of revisions (a branch on the core's).
+    cfg.set_main_option("path_separator", "os")
+    cfg.set_main_option(
+        "version_locations", os.pathsep.join(str(p) for p in domains.migration_folders())
+    )
     return cfg
+
+
+def schema_heads() -> set[str]:
+    """The revisions a database of this code must be at (Alembic's heads)."""
+    from alembic.script import ScriptDirectory
+
+    return set(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())
+
+
+def known_revisions() -> set[str]:
+    """Every revision this code knows of."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    return {rev.revision for rev in script.walk_revisions()}
 
 
 def migrate(url: str) -> None:
     """Bring the database at ``url`` to the newest schema."""
     from alembic import command
 
-    command.upgrade(alembic_config(url), "head")
+    command.upgrade(alembic_config(url), "heads")
 
 
 def is_initialised(engine: Engine) -> bool:
@@ -164,12 +188,22 @@ def open_engine(settings: Settings) -> Engine:
             "ejecute 'alianza node init'."
         )
     with engine.connect() as conn:
-        revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-    if revision != SCHEMA_REVISION:
+        current = {
+            str(r) for r in conn.execute(text("SELECT version_num FROM alembic_version")).scalars()
+        }
+    expected = schema_heads()
+    if current != expected:
         engine.dispose()
+        unknown = current - known_revisions()
+        if unknown:
+            raise NodeNotInitialised(
+                f"El esquema de {settings.data_dir} ({', '.join(sorted(unknown))}) es más "
+                "nuevo que esta versión de alianza: actualice alianza antes de abrir el nodo."
+            )
         raise NodeNotInitialised(
-            f"El esquema de {settings.data_dir} está en la versión {revision}, no en "
-            f"{SCHEMA_REVISION}: ejecute 'alianza node migrate --dir {settings.data_dir}'."
+            f"El esquema de {settings.data_dir} está en la versión "
+            f"{', '.join(sorted(current)) or 'ninguna'}, no en {', '.join(sorted(expected))}: "
+            f"ejecute 'alianza node migrate --dir {settings.data_dir}'."
         )
     return engine
 

@@ -100,7 +100,21 @@ def test_review_due_lists_past_review_dates(fresh: FreshNode) -> None:
         "id,kind,number,review_date\nc1,container,CSQU3054383,2020-01-01\n"
         "c2,container,MSCU1234566,\n"
     )
+    refused = fresh.cli("records", "import", str(path), "--user", "ana", *PURPOSE)
+    assert refused.returncode == 2 and "review_date" in refused.stderr  # a past date
+    path.write_text(
+        "id,kind,number,review_date\nc1,container,CSQU3054383,\nc2,container,MSCU1234566,\n"
+    )
     fresh.cli("records", "import", str(path), "--user", "ana", *PURPOSE, check=True)
+    # Years pass: c1's review date comes (moved back in the database, as time would).
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(fresh.settings.sqlalchemy_url)
+    with engine.begin() as conn:
+        conn.execute(
+            text("UPDATE records SET review_date = '2020-01-01' WHERE label = 'CSQU3054383'")
+        )
+    engine.dispose()
     due = fresh.cli("records", "review-due", "--user", "sofia", check=True)
     assert "CSQU3054383" in due.stdout and "MSCU1234566" not in due.stdout
     gone = fresh.cli("records", "enforce-retention", "--user", "sofia", check=True)

@@ -16,46 +16,54 @@ def test_migrations_match_models(base_node: Node) -> None:
     assert diff == []
 
 
-def test_schema_revision_is_alembic_head() -> None:
-    from alembic.script import ScriptDirectory
-
-    from alianza.db import SCHEMA_REVISION, alembic_config
-
-    head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
-    assert head == SCHEMA_REVISION
-
-
-def test_an_old_schema_is_refused_until_migrated(fresh: FreshNode) -> None:
+def test_a_new_node_is_at_alembic_heads(base_node: Node) -> None:
     from sqlalchemy import text
 
-    from alianza.db import SCHEMA_REVISION
+    from alianza.db import schema_heads
+
+    with base_node.engine.connect() as conn:
+        current = set(conn.execute(text("SELECT version_num FROM alembic_version")).scalars())
+    assert current == schema_heads()
+    assert schema_heads()  # at least the core's head
+
+
+def test_a_schema_newer_than_the_code_is_refused(fresh: FreshNode) -> None:
+    import pytest
+    from sqlalchemy import text
+
     from alianza.errors import NodeNotInitialised
     from alianza.node.context import open_node
 
     node = fresh.init()
     with node.engine.begin() as conn:
-        conn.execute(text("UPDATE alembic_version SET version_num = '0001'"))
-        conn.execute(text("DROP TABLE peers"))
-    import pytest
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    with pytest.raises(NodeNotInitialised, match="más nuevo"):
+        open_node(node.settings)
+    proc = fresh.cli("node", "info")
+    assert proc.returncode == 7, proc.stderr
+    assert "actualice alianza" in proc.stderr
 
+
+def test_an_old_schema_is_refused_until_migrated(fresh: FreshNode) -> None:
+    import pytest
+    from alembic import command
+    from sqlalchemy import inspect, text
+
+    from alianza.db import alembic_config, schema_heads
+    from alianza.errors import NodeNotInitialised
+    from alianza.node.context import open_node
+
+    node = fresh.init()
+    node.engine.dispose()
+    command.downgrade(alembic_config(node.settings.sqlalchemy_url), "0001")
     with pytest.raises(NodeNotInitialised, match="alianza node migrate"):
         open_node(node.settings)
-    with node.engine.begin() as conn:  # 0002 re-creates what it adds
-        for table in (
-            "seen_nonces",
-            "feed_retractions",
-            "deletion_receipts",
-            "pending_acks",
-            "hit_references",
-            "release_requests",
-            "consent_requests",
-            "witnessed_checkpoints",
-            "checkpoint_witnesses",
-        ):
-            conn.execute(text(f"DROP TABLE {table}"))
-        conn.execute(text("ALTER TABLE records DROP COLUMN origin"))
+    assert not inspect(node.engine).has_table("peers")
     proc = fresh.cli("node", "migrate")
     assert proc.returncode == 0, proc.stderr
     reopened = open_node(node.settings)
+    with reopened.engine.connect() as conn:
+        current = set(conn.execute(text("SELECT version_num FROM alembic_version")).scalars())
+    assert inspect(reopened.engine).has_table("peers")
     reopened.engine.dispose()
-    assert SCHEMA_REVISION == "0002"
+    assert current == schema_heads()

@@ -1,4 +1,5 @@
-"""Audit entries (append-only, hash-chained) and signed checkpoints."""
+"""Audit entries (append-only, hash-chained), the signed head, signed checkpoints, and the
+counters that stand in for entries about messages nobody could be held to."""
 
 from __future__ import annotations
 
@@ -26,7 +27,12 @@ class AuditEntry(Base):
 
 
 class AuditHead(Base):
-    """Single row holding the chain's head; updating it serialises appends."""
+    """Single row holding the chain's head; updating it serialises appends.
+
+    Every append re-signs the head (``signature`` over node, seq, hash and ``signed_at``),
+    so an entry added, edited or removed after the last checkpoint without the node's key
+    leaves a head whose signature no longer verifies.
+    """
 
     __tablename__ = "audit_head"
 
@@ -34,6 +40,8 @@ class AuditHead(Base):
     seq: Mapped[int] = mapped_column(Integer)
     entry_hash: Mapped[str] = mapped_column(String(64))
     since_checkpoint: Mapped[int] = mapped_column(Integer)
+    signed_at: Mapped[str] = mapped_column(String(40), default="")  # ISO-8601 UTC, signed
+    signature: Mapped[str] = mapped_column(String(128), default="")
 
 
 class AuditCheckpoint(Base):
@@ -46,3 +54,20 @@ class AuditCheckpoint(Base):
     entry_hash: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     signature: Mapped[str] = mapped_column(String(128))
+
+
+class RefusalCount(Base):
+    """Refused messages whose sender could not be verified, counted per hour.
+
+    Anyone can post an unsigned envelope naming a real peer; one audit entry each would
+    let outsiders fill the log. They are counted here instead and folded into one audit
+    entry per closed hour (``audit.refusals``). ``sender`` is a registered peer's id or
+    empty (unknown), so the table grows by at most peers x statuses rows an hour.
+    """
+
+    __tablename__ = "audit_refusal_counts"
+
+    window: Mapped[str] = mapped_column(String(40), primary_key=True)  # the hour, ISO UTC
+    sender: Mapped[str] = mapped_column(String(64), primary_key=True)
+    status: Mapped[int] = mapped_column(Integer, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)

@@ -1,4 +1,4 @@
-"""Audit API: read the log and verify it."""
+"""Audit API: read the log (each agency its own entries, ``audit.policy``) and verify it."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from sqlalchemy import select
 from alianza.audit import service as audit
 from alianza.audit.models import AuditEntry
 from alianza.audit.service import audit_act
-from alianza.auth.permissions import Action, authorize
+from alianza.auth.permissions import Action, authorize, visible
 from alianza.web.deps import NodeDep, PrincipalDep, unit
 
 router = APIRouter(prefix="/api/v1/audit", tags=["auditoría"])
@@ -33,13 +33,14 @@ class VerifyRead(BaseModel):
     entries: int
     checkpoints: int
     problems: list[str]
+    head_signed_at: str  # when the node last signed its head (ISO UTC)
 
 
 @router.get("", response_model=list[EntryRead], summary="Entradas del registro de auditoría")
 def entries(
     node: NodeDep,
     principal: PrincipalDep,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[EntryRead]:
     authorize(principal, Action.AUDIT)
@@ -47,7 +48,7 @@ def entries(
         rows = list(
             session.scalars(
                 select(AuditEntry)
-                .where(AuditEntry.seq > after)
+                .where(AuditEntry.seq > after, visible(principal, Action.AUDIT, AuditEntry))
                 .order_by(AuditEntry.seq)
                 .limit(limit)
             )
@@ -72,11 +73,17 @@ def entries(
 def verify(node: NodeDep, principal: PrincipalDep) -> VerifyRead:
     authorize(principal, Action.AUDIT)
     with unit(node) as session:
-        report = audit.verify_chain(session, public_key=node.key.public_hex, node_id=node.node_id)
+        report = audit.verify_chain(
+            session,
+            public_key=node.key.public_hex,
+            node_id=node.node_id,
+            checkpoint_every=node.settings.checkpoint_every,
+        )
         audit_act(session, node, principal, "audit.verify", "", {"ok": report.ok})
         return VerifyRead(
             ok=report.ok,
             entries=report.entries,
             checkpoints=report.checkpoints,
             problems=report.problems,
+            head_signed_at=report.head_signed_at,
         )

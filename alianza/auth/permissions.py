@@ -1,22 +1,35 @@
 """The one permission function, in Python and in SQL.
 
-``authorize`` decides whether a principal may perform an action (on a record, when one is
-given); ``visible_clause`` is the same rule as a SQL predicate for queries, built from the
-same tables, so a list can never show what a single read would refuse. Every endpoint and
-every CLI command goes through one of the two.
+``authorize(principal, action, resource)`` decides whether a principal may perform an
+action, on a resource when one is given; ``visible(principal, action, table)`` is the same
+rule as a SQL predicate for lists, so a list can never show what a single read would
+refuse. Every route, CLI command, sync page, screening result and list goes through one of
+the two; nothing else checks a role.
+
+Two tables feed them, both declared by the domains (``alianza.domains``):
+
+- **grants**: which roles hold which action (``Domain.grants``);
+- **rules**: for each kind of resource (a record, a release request, a user, ...), who may
+  act on one, as a Python check and a SQL clause, declared next to the domain's models
+  (``Domain.rules``).
+
+Actors are always a ``Principal``: a user, a partner node (role ``peer``) or the node
+itself (role ``system``, for acts of the operator at the console and of the node's own
+timers), audited under their label.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
+from functools import cache
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, or_
+from sqlalchemy import ColumnElement, false
 
+from alianza import domains
 from alianza.errors import PermissionDenied
-from alianza.records.models import Record
-from alianza.records.rules import RecordKind, Scope
 
 
 class Role(StrEnum):
@@ -26,9 +39,19 @@ class Role(StrEnum):
     CASEWORKER = "caseworker"
     SUPERVISOR = "supervisor"
     ADMINISTRATOR = "administrator"
+    # Not given to users: a partner node acting through signed messages, and the node
+    # itself (the operator at its console, its timers).
+    PEER = "peer"
+    SYSTEM = "system"
+
+
+USER_ROLES = tuple(r for r in Role if r not in (Role.PEER, Role.SYSTEM))
 
 
 class Action(StrEnum):
+    """The core actions (declared with their roles by the records, auth, audit and
+    exchange domains). New domains declare their own action names the same way."""
+
     READ = "read"  # see a record, search, read its history
     WRITE = "write"  # create, change, delete, import
     EXPORT = "export"  # bulk disclosure of records
@@ -37,45 +60,9 @@ class Action(StrEnum):
     AUDIT = "audit"  # read and verify the audit log
     QUERY_PEERS = "query_peers"  # hit/no-hit at partners, release and consent requests
     RELEASE = "release"  # decide partners' release and consent requests on our records
-    FEDERATE = "federate"  # register peers, run sync
+    FEDERATE = "federate"  # register and change peers
+    SYNC = "sync"  # pull from peers, exchange witnesses
 
-
-ALL_KINDS = frozenset(RecordKind)
-PORT_KINDS = frozenset(
-    {RecordKind.CONTAINER, RecordKind.VESSEL, RecordKind.ORGANISATION, RecordKind.SEIZURE}
-)
-BORDER_KINDS = frozenset({RecordKind.PERSON, RecordKind.DOCUMENT, RecordKind.VEHICLE})
-
-# Which kinds of record each role may touch at all. Caseworkers (return corridor) and
-# administrators see no police records: purpose limitation, not a missing feature.
-ROLE_KINDS: dict[Role, frozenset[RecordKind]] = {
-    Role.ANALYST: ALL_KINDS,
-    Role.SUPERVISOR: ALL_KINDS,
-    Role.BORDER_OFFICER: BORDER_KINDS,
-    Role.PORT_ANALYST: PORT_KINDS,
-    Role.CASEWORKER: frozenset(),
-    Role.ADMINISTRATOR: frozenset(),
-}
-
-ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
-    Role.ANALYST: frozenset({Action.READ, Action.WRITE, Action.EXPORT, Action.QUERY_PEERS}),
-    Role.SUPERVISOR: frozenset(
-        {
-            Action.READ,
-            Action.WRITE,
-            Action.EXPORT,
-            Action.REVIEW,
-            Action.AUDIT,
-            Action.QUERY_PEERS,
-            Action.RELEASE,
-            Action.FEDERATE,
-        }
-    ),
-    Role.BORDER_OFFICER: frozenset({Action.READ, Action.QUERY_PEERS}),
-    Role.PORT_ANALYST: frozenset({Action.READ, Action.WRITE, Action.QUERY_PEERS}),
-    Role.CASEWORKER: frozenset(),
-    Role.ADMINISTRATOR: frozenset({Action.MANAGE_USERS, Action.AUDIT, Action.FEDERATE}),
-}
 
 ROLE_LABELS = {
     Role.ANALYST: "analista",
@@ -84,12 +71,14 @@ ROLE_LABELS = {
     Role.CASEWORKER: "gestor de casos",
     Role.SUPERVISOR: "supervisor",
     Role.ADMINISTRATOR: "administrador",
+    Role.PEER: "nodo asociado",
+    Role.SYSTEM: "nodo",
 }
 
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """Who is acting: a user of an agency with one role."""
+    """Who is acting: a user of an agency with one role, a partner node, or the node."""
 
     username: str
     country: str
@@ -98,108 +87,114 @@ class Principal:
 
     @property
     def label(self) -> str:
+        """How the audit log names the actor: ``user@agency.country``, ``sistema@agency.country``
+        for the node itself, ``nodo:NODE_ID`` for a partner node."""
+        if self.role is Role.PEER:
+            return f"nodo:{self.username}"
         return f"{self.username}@{self.agency}.{self.country}"
 
+    @classmethod
+    def system(cls, *, country: str, agency: str) -> Principal:
+        """The node itself (the operator at its console, its timers)."""
+        return cls(username="sistema", country=country, agency=agency, role=Role.SYSTEM)
 
-class RecordLike(Protocol):
-    """What the permission function needs to know about a record."""
-
-    @property
-    def kind(self) -> str: ...
-    @property
-    def owner_country(self) -> str: ...
-    @property
-    def owner_agency(self) -> str: ...
-    @property
-    def scope(self) -> str: ...
-    @property
-    def scope_countries(self) -> str: ...
+    @classmethod
+    def peer(cls, *, node_id: str, country: str, agency: str) -> Principal:
+        """A registered partner node acting through signed messages."""
+        return cls(username=node_id, country=country, agency=agency, role=Role.PEER)
 
 
-def in_scope(
-    *,
-    country: str,
-    agency: str,
-    owner_country: str,
-    owner_agency: str,
-    scope: str,
-    scope_countries: str,
-) -> bool:
-    """Whether an agency of ``country`` falls inside a record's distribution scope.
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A domain's rule for one kind of resource.
 
-    The same rule serves users of this node and partner nodes (peers).
+    ``check(principal, action, resource)`` returns why the act is refused, or None.
+    ``clause(principal, action, table)`` is the same rule as SQL over ``table``'s rows.
     """
-    own_country = owner_country == country
-    if own_country and owner_agency == agency:
-        return True
-    the_scope = Scope(scope)
-    if the_scope is Scope.COUNTRY:
-        return own_country
-    if the_scope is Scope.PARTNERS:
-        return own_country or f",{country}," in scope_countries
-    return the_scope is Scope.MEMBERS
+
+    resource: type
+    check: Callable[[Principal, str, Any], str | None]
+    clause: Callable[[Principal, str, Any], ColumnElement[bool]] | None = None
 
 
-def _in_scope(principal: Principal, record: RecordLike) -> bool:
-    return in_scope(
-        country=principal.country,
-        agency=principal.agency,
-        owner_country=record.owner_country,
-        owner_agency=record.owner_agency,
-        scope=record.scope,
-        scope_countries=record.scope_countries,
-    )
+@cache
+def _grants() -> dict[str, frozenset[str]]:
+    return domains.grants()
 
 
-def authorize(
-    principal: Principal,
-    action: Action,
-    *,
-    record: RecordLike | None = None,
-    kind: RecordKind | str | None = None,
-) -> None:
-    """Raise ``PermissionDenied`` unless ``principal`` may do ``action`` (on ``record``)."""
-    role_label = ROLE_LABELS[principal.role]
-    if action not in ROLE_ACTIONS[principal.role]:
-        raise PermissionDenied(f"El rol {role_label} no permite la acción '{action.value}'.")
-    the_kind = record.kind if record is not None else kind
-    if the_kind is not None and RecordKind(the_kind) not in ROLE_KINDS[principal.role]:
-        raise PermissionDenied(f"El rol {role_label} no accede a registros de tipo '{the_kind}'.")
-    if record is None:
+@cache
+def _rules() -> dict[type, Rule]:
+    table: dict[type, Rule] = {}
+    for domain in domains.domains():
+        for ref in domain.rules:
+            rule = domains.load(ref)
+            if not isinstance(rule, Rule):
+                raise TypeError(f"{ref} is not a Rule")
+            table[rule.resource] = rule
+    return table
+
+
+def _forget() -> None:
+    _grants.cache_clear()
+    _rules.cache_clear()
+
+
+domains.on_change(_forget)
+
+
+def grant_table() -> dict[str, frozenset[str]]:
+    """Action -> roles holding it, as the domains declared them."""
+    return dict(_grants())
+
+
+def holds(principal: Principal, action: str) -> bool:
+    """Whether the principal's role holds ``action`` at all."""
+    roles = _grants().get(str(action))
+    if roles is None:
+        raise KeyError(f"action {action!r} is declared by no domain")
+    return principal.role.value in roles
+
+
+def _rule_for(kind: type) -> Rule:
+    for cls in kind.__mro__:
+        rule = _rules().get(cls)
+        if rule is not None:
+            return rule
+    raise KeyError(f"no domain declares a rule for {kind.__name__}")
+
+
+def authorize(principal: Principal, action: str, resource: Any = None) -> None:
+    """Raise ``PermissionDenied`` unless ``principal`` may do ``action`` (on ``resource``)."""
+    if not holds(principal, action):
+        raise PermissionDenied(
+            f"El rol {ROLE_LABELS[principal.role]} no permite la acción '{action}'."
+        )
+    if resource is None:
         return
-    if action in (Action.WRITE, Action.REVIEW, Action.RELEASE):
-        # Only the owning agency changes, deletes or renews its records.
-        if (record.owner_country, record.owner_agency) != (principal.country, principal.agency):
-            raise PermissionDenied(
-                f"Solo {record.owner_agency} ({record.owner_country}) puede modificar "
-                "este registro."
-            )
-        return
-    if not _in_scope(principal, record):
-        # Same message as a missing record would give elsewhere: no existence leak.
-        raise PermissionDenied("El registro no está dentro de su alcance.")
+    reason = _rule_for(type(resource)).check(principal, str(action), resource)
+    if reason is not None:
+        raise PermissionDenied(reason)
 
 
-def visible_clause(principal: Principal, table: type[Record]) -> ColumnElement[bool]:
-    """SQL form of ``authorize(principal, READ, record=...)`` over ``table``'s rows."""
-    kinds = sorted(k.value for k in ROLE_KINDS[principal.role])
-    if Action.READ not in ROLE_ACTIONS[principal.role] or not kinds:
+def allowed(principal: Principal, action: str, resource: Any = None) -> bool:
+    """``authorize`` as a yes or no."""
+    try:
+        authorize(principal, action, resource)
+    except PermissionDenied:
+        return False
+    return True
+
+
+def visible(principal: Principal, action: str, table: Any) -> ColumnElement[bool]:
+    """SQL form of ``authorize(principal, action, row)`` over ``table``'s rows."""
+    if not holds(principal, action):
         return false()
-    return and_(
-        table.kind.in_(kinds),
-        scope_clause(country=principal.country, agency=principal.agency, table=table),
-    )
+    rule = _rule_for(table if isinstance(table, type) else type(table))
+    if rule.clause is None:
+        raise KeyError(f"the rule for {rule.resource.__name__} has no SQL form")
+    return rule.clause(principal, str(action), table)
 
 
-def scope_clause(*, country: str, agency: str, table: type[Record]) -> ColumnElement[bool]:
-    """SQL form of ``in_scope`` for an agency of ``country``."""
-    own_country = table.owner_country == country
-    return or_(
-        and_(own_country, table.owner_agency == agency),
-        and_(table.scope == Scope.COUNTRY.value, own_country),
-        and_(
-            table.scope == Scope.PARTNERS.value,
-            or_(own_country, table.scope_countries.like(f"%,{country},%")),
-        ),
-        table.scope == Scope.MEMBERS.value,
-    )
+def visible_clause(principal: Principal, table: Any) -> ColumnElement[bool]:
+    """The rows of ``table`` the principal may read."""
+    return visible(principal, Action.READ, table)

@@ -28,18 +28,19 @@ from rich.progress import (
 from rich.table import Table
 from sqlalchemy import select
 
-from alianza.audit.service import audit_act
 from alianza.auth import service as auth
 from alianza.db import transaction
 from alianza.demo.generator import generate_records
-from alianza.exchange import service as exchange
+from alianza.exchange import flows as exchange
+from alianza.exchange import service as exchange_service
 from alianza.exchange.models import Peer, ReleaseRequest
 from alianza.node.context import Node, open_node
 from alianza.node.service import init_node
 from alianza.records import service as records
 from alianza.records.importer import ImportItem, import_items
 from alianza.records.rules import Rules
-from alianza.screening.service import Screener, explain_text, screen
+from alianza.screening.flows import screen
+from alianza.screening.service import Screener, explain_text
 from alianza.settings import Settings
 
 DEMO_PASSWORD = "alianza-demo-2026"  # synthetic nodes on loopback only; printed on purpose
@@ -114,6 +115,8 @@ def _populate(node: Node, side: DemoNode, *, n: int, console: Console) -> None:
         for username, name, agency, role in side.users:
             auth.add_user(
                 session,
+                node=node,
+                principal=node.system,
                 username=username,
                 full_name=name,
                 country=side.country,
@@ -121,7 +124,6 @@ def _populate(node: Node, side: DemoNode, *, n: int, console: Console) -> None:
                 role=role,
                 password=DEMO_PASSWORD,
             )
-            audit_act(session, node, "consola", "user.add", username, {"role": role})
     analysts = [u for u in side.users if u[3] == "analyst"]
     batches = [(analysts[0][0], n, side.seed)]
     if len(analysts) > 1:
@@ -226,10 +228,10 @@ def _env() -> dict[str, str]:
 def _link(a: Node, b: Node, url: str) -> None:
     with transaction(a.sessions) as session:
         if session.scalar(select(Peer).where(Peer.node_id == b.node_id)) is None:
-            exchange.add_peer(
+            exchange_service.add_peer(
                 session,
                 node=a,
-                actor="consola",
+                actor=a.system,
                 node_id=b.node_id,
                 country=b.country,
                 agency=b.agency,
@@ -280,10 +282,10 @@ def _story(cl: Node, ec: Node, ec_url: str, console: Console) -> None:
         legal_basis="Ley 20.000 (Chile); acuerdo Chile-Ecuador 2025",
     )
     console.print(f"  PDI pide la entrega (solicitud {request.request_id[:8]}…, plazo 48 h).")
-    with ec.sessions() as session:
-        supervisor = auth.get_user(session, "maria.supervisora")
     with transaction(ec.sessions) as session:
-        token, _ = auth.issue_token(session, user=supervisor, ttl_days=1)
+        token, _ = auth.issue_token(
+            session, node=ec, principal=ec.system, username="maria.supervisora", ttl_days=1
+        )
     answer = httpx2.post(
         f"{ec_url}/api/v1/releases/{request.request_id}/approve",
         json={"remove_fields": ["notes"]},
@@ -348,8 +350,9 @@ def _print_access(node: Node, side: DemoNode, port: int, console: Console) -> No
     lines = []
     with transaction(node.sessions) as session:
         for username, _, agency, role in side.users:
-            token, _ = auth.issue_token(session, user=auth.get_user(session, username), ttl_days=30)
-            audit_act(session, node, "consola", "user.token", username, {"days": 30})
+            token, _ = auth.issue_token(
+                session, node=node, principal=node.system, username=username, ttl_days=30
+            )
             users.add_row(username, role, agency)
             lines.append(f"  {username:<20} {token}")
     console.print(users)

@@ -315,5 +315,6 @@ PARTNERS = {
     "CL": (("EC",), ("PE",), ("EC", "PE"), ("BO", "PE"), ("CO", "EC", "PE")),
     "EC": (("CL",), ("CO",), ("CL", "PE"), ("CO", "PE"), ("CL", "CO", "PE")),
 }
-REVIEW_DATES = days(date(2025, 6, 1), date(2027, 12, 31))
+# In the future: a local write refuses a review date already past.
+REVIEW_DATES = days(date(2028, 1, 1), date(2031, 12, 31))
 RULE_POOL = 256  # rule combinations per kind and run

@@ -8,17 +8,16 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import select
 
-from alianza.audit.service import audit_act
-from alianza.auth.permissions import Action, authorize
 from alianza.cli_support import DirOpt, UserOpt, acting, console, err_console, open_cli_node
 from alianza.db import transaction
 from alianza.errors import InputError, PeerError
-from alianza.exchange import feed, release, service
+from alianza.exchange import feed, flows, release, service
 from alianza.exchange.hits import QueryKind
-from alianza.exchange.models import ConsentRequest, Peer, ReleaseRequest
+from alianza.exchange.models import Peer
 
 peer_app = typer.Typer(help="Nodos asociados (interfaces bilaterales).", no_args_is_help=True)
 release_app = typer.Typer(help="Solicitudes de entrega (paso 2, 48 horas).", no_args_is_help=True)
@@ -41,7 +40,7 @@ def peer_add(
     """Registra un nodo asociado; la clave dada debe coincidir con la que el nodo publica."""
     node = open_cli_node(data_dir)
     if node_id is None or country is None or agency is None:
-        info = service.discover(url)
+        info = flows.discover(url)
         if str(info["public_key"]).lower() != public_key.lower():
             raise PeerError(
                 f"{url} publica la clave {info['public_key'][:16]}…, distinta de la recibida: "
@@ -52,7 +51,7 @@ def peer_add(
         peer = service.add_peer(
             session,
             node=node,
-            actor="consola",
+            actor=node.system,
             node_id=node_id,
             country=country,
             agency=agency,
@@ -102,7 +101,7 @@ def sync_command(
 ) -> None:
     """Trae los cambios de los nodos asociados, sus respuestas, y cruza testigos."""
     node = open_cli_node(data_dir)
-    reports = service.sync_all(node, only=peer)
+    reports = flows.sync_all(node, only=peer)
     failed = 0
     for r in reports:
         if r.error:
@@ -163,7 +162,7 @@ def query_command(
         if not value:
             raise InputError.at("--value", "indique el número a consultar")
         values = {field: value}
-    results = service.query_peers(
+    results = flows.query_peers(
         node, principal=principal, kind=kind, values=values, purpose=purpose, only=peer
     )
     for r in results:
@@ -190,7 +189,7 @@ def release_request(
 ) -> None:
     """Pide la entrega de los datos de un HIT (el dueño decide, plazo 48 horas)."""
     node = open_cli_node(data_dir)
-    row = service.request_release(
+    row = flows.request_release(
         node,
         principal=acting(node, user),
         peer_node=peer,
@@ -262,17 +261,11 @@ def release_list(
     """Solicitudes enviadas y recibidas, con el reloj de 48 horas."""
     node = open_cli_node(data_dir)
     principal = acting(node, user)
-    authorize(principal, Action.QUERY_PEERS)
     now = datetime.now(UTC)
-    table = Table(
-        "solicitud", "sentido", "nodo", "estado", "horas restantes", "finalidad", "datos entregados"
-    )
+    table = Table("solicitud", "sentido", "nodo", "tipo", "estado", "horas restantes", "finalidad")
+    shown = []
     with transaction(node.sessions) as session:
-        rows = session.scalars(select(ReleaseRequest).order_by(ReleaseRequest.requested_at))
-        listed = []
-        for row in release.visible_releases(rows, principal):
-            if overdue and not release.is_overdue(row, now):
-                continue
+        for row in release.list_releases(session, node=node, principal=principal, overdue=overdue):
             left = release.hours_left(row, now)
             clock = (
                 f"[red]vencida ({-left:.0f} h)[/]"
@@ -281,23 +274,23 @@ def release_list(
                 if row.status == "pending"
                 else "-"
             )
-            data = ""
-            if row.direction == "out" and row.answer:
-                data = json.dumps(
-                    json.loads(row.answer)["payload"].get("data", {}), ensure_ascii=False
-                )[:80]
-            listed.append(row.request_id)
             table.add_row(
                 row.request_id,
                 "enviada" if row.direction == "out" else "recibida",
                 row.peer_node,
+                row.kind,
                 row.status,
                 clock,
-                row.purpose,
-                data,
+                escape(row.purpose),
             )
-        audit_act(session, node, principal, "release.list", "", {"requests": listed})
+            payload = release.answer_payload(row)
+            if row.direction == "out" and payload and payload.get("data"):
+                shown.append((row.request_id, payload["data"]))
     console.print(table)
+    for request_id, data in shown:
+        # Released data in full (never cut): one block per approved request.
+        console.print(f"[bold]Datos entregados[/] ({request_id}):")
+        console.print_json(json.dumps(data, ensure_ascii=False))
 
 
 @consent_app.command("request")
@@ -310,7 +303,7 @@ def consent_request(
 ) -> None:
     """Pide al dueño permiso para que un tercer país vea su registro (nunca se reenvía)."""
     node = open_cli_node(data_dir)
-    row = service.request_consent(
+    row = flows.request_consent(
         node,
         principal=acting(node, user),
         record_id=record_id,
@@ -348,10 +341,10 @@ def consent_decide(
 def consent_list(user: UserOpt, data_dir: DirOpt = None) -> None:
     """Solicitudes de consentimiento enviadas y recibidas."""
     node = open_cli_node(data_dir)
-    authorize(acting(node, user), Action.QUERY_PEERS)
+    principal = acting(node, user)
     table = Table("solicitud", "sentido", "nodo", "registro", "tercer país", "estado")
-    with node.sessions() as session:
-        for r in session.scalars(select(ConsentRequest)):
+    with transaction(node.sessions) as session:
+        for r in release.list_consents(session, node=node, principal=principal):
             table.add_row(
                 r.request_id,
                 "enviada" if r.direction == "out" else "recibida",

@@ -33,16 +33,18 @@ from datetime import UTC, datetime
 from typing import Any
 
 import anyio.to_thread
+from fastapi import FastAPI
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from alianza.audit.service import Act, append_many
 from alianza.db import transaction, writer_lock
-from alianza.errors import AlianzaError, AuthenticationError, Unavailable
+from alianza.errors import AlianzaError, AuthenticationError, InputError, Unavailable
 from alianza.exchange import envelope as envelopes
 from alianza.exchange.hits import (
     PersonMatcher,
+    PersonQuery,
     RateLimiter,
     find_records,
     new_reference,
@@ -124,6 +126,8 @@ class QueryDesk:
             peer = session.connection().execute(_PEER, {"node_id": envelope["sender"]}).first()
             if peer is None or not peer.active:
                 raise AuthenticationError(f"Nodo desconocido: {envelope['sender']}.")
+            if (peer.country, peer.agency) == (self.node.country, self.node.agency):
+                raise AuthenticationError(f"{peer.node_id} dice ser este mismo nodo: se rechaza.")
             if not verify(peer.public_key, canonical(envelope), signature):
                 raise AuthenticationError(f"Firma inválida en un mensaje de {peer.node_id}.")
             if envelope["recipient"] != self.node.node_id:
@@ -303,3 +307,29 @@ def _settle(done: asyncio.Future[None] | None, error: BaseException | None) -> N
         done.set_result(None)
     else:
         done.set_exception(error)
+
+
+class _AppMatcher:
+    """The person matcher another domain put on the app (``app.state.person_matcher``).
+
+    The exchange does not depend on screening: the screening domain's start-up hook
+    installs its identity matcher; without it, person queries are refused.
+    """
+
+    def __init__(self, app: FastAPI) -> None:
+        self.app = app
+
+    def candidates(
+        self, session: Session, query: PersonQuery, **kwargs: Any
+    ) -> list[tuple[str, str]]:
+        matcher: PersonMatcher | None = getattr(self.app.state, "person_matcher", None)
+        if matcher is None:
+            raise InputError.at("kind", "este nodo no atiende consultas de personas")
+        return matcher.candidates(session, query, **kwargs)
+
+
+def attach(app: FastAPI, node: Node) -> None:
+    """The exchange's start-up hook: the per-peer rate limiter and the hit desk."""
+    limiter = RateLimiter(rate=node.settings.peer_query_rate, burst=node.settings.peer_query_burst)
+    app.state.limiter = limiter
+    app.state.desk = QueryDesk(node, limiter=limiter, matcher=_AppMatcher(app))

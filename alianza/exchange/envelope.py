@@ -6,6 +6,11 @@ receiver checks, in this order: the sender is a registered peer, the signature i
 peer's, the envelope is addressed to this node, its time is within the freshness window,
 and its nonce has not been seen (replay). Any failure is refused with a clear error and
 changes nothing.
+
+Before any of that, ``parse`` checks the message's shape, since anyone may post one: the
+header fields are short one-line texts through the text gate, and the whole message can
+be canonicalised (no lone surrogate, no depth beyond ``MAX_DEPTH``, numbers JSON can
+sign). Nothing unchecked reaches the database, a signature or an error message.
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from alianza.codes.shape import check_canonical
+from alianza.codes.text import text_problem
 from alianza.errors import AuthenticationError, InputError
 from alianza.exchange.models import Peer, SeenNonce
 from alianza.node.context import Node
@@ -28,6 +35,9 @@ from alianza.node.keys import canonical, verify
 # Messages older or newer than this are refused; nonces are remembered this long.
 WINDOW = timedelta(minutes=5)
 _NONCE = re.compile(r"[0-9a-f]{16,64}")
+# Header fields and their longest value (node ids fit the peers table's 64 characters).
+_HEADER = {"sender": 64, "recipient": 64, "type": 64, "ts": 64, "nonce": 64}
+_SIGNATURE = 256
 
 
 @dataclass(slots=True)
@@ -61,15 +71,27 @@ def seal(
 
 
 def parse(message: Any) -> tuple[dict[str, Any], str]:
-    """The envelope and signature of ``message``, or ``InputError`` naming what is missing."""
+    """The envelope and signature of ``message``, or ``InputError`` naming what is wrong."""
     if not isinstance(message, dict):
         raise InputError.at("message", "se esperaba un objeto {envelope, signature}")
     envelope, signature = message.get("envelope"), message.get("signature")
     if not isinstance(envelope, dict) or not isinstance(signature, str):
         raise InputError.at("message", "faltan 'envelope' o 'signature'")
-    for field in ("sender", "recipient", "type", "ts", "nonce"):
-        if not isinstance(envelope.get(field), str) or not envelope[field]:
+    if len(signature) > _SIGNATURE or not signature.isascii():
+        raise InputError.at("signature", "se esperaba una firma en hexadecimal")
+    for field, longest in _HEADER.items():
+        value = envelope.get(field)
+        if not isinstance(value, str) or not value:
             raise InputError.at(f"envelope.{field}", "falta o no es texto")
+        if len(value) > longest:
+            raise InputError.at(f"envelope.{field}", f"más de {longest} caracteres")
+        cleaned, problem = text_problem(value)
+        if problem is None and cleaned != value:
+            problem = "espacios sobrantes o texto sin normalizar (NFC)"
+        if problem is not None:
+            # Refused as it stands, never cleaned: the signature covers the bytes sent.
+            raise InputError.at(f"envelope.{field}", problem)
+    check_canonical(envelope, field="envelope")
     if not _NONCE.fullmatch(envelope["nonce"]):
         # Checked before anything is stored: a nonce the table cannot hold would fail the
         # commit of every query batched with it.

@@ -10,20 +10,23 @@ last committed page ended, and a version that arrives twice is stored once.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from alianza.audit.service import lock_head
-from alianza.auth.permissions import in_scope
+from alianza.auth.permissions import Action, Principal, allowed
+from alianza.codes.problems import raise_validation
 from alianza.errors import AuthenticationError, InputError, IntegrityFailure
 from alianza.exchange.models import DeletionReceipt, FeedRetraction, Peer
 from alianza.node.context import Node
 from alianza.node.keys import canonical, digest, verify
-from alianza.records.keys import label, record_keys
-from alianza.records.kinds import check_neutrality
+from alianza.records.keys import record_keys
+from alianza.records.kinds import check_neutrality, validate_data
 from alianza.records.models import (
     RECORD_KEYS,
     RECORD_VERSIONS,
@@ -32,10 +35,21 @@ from alianza.records.models import (
     RecordKey,
     RecordVersion,
 )
-from alianza.records.rules import KIND_VALUES, RecordKind, scope_text
+from alianza.records.policy import RecordRef
+from alianza.records.rules import KIND_VALUES, RecordKind, Rules, scope_text
+from alianza.records.state import apply_state, record_state
 from alianza.records.versions import version_header
 
 MAX_PAGE = 5000
+
+
+@dataclass(frozen=True, slots=True)
+class _Row:
+    kind: str
+    owner_country: str
+    owner_agency: str
+
+
 _VERSION_FIELDS = (
     "record_id",
     "version",
@@ -59,16 +73,21 @@ def retraction_message(*, signer: str, record_id: str, version: int, peer: str) 
     return canonical({"retract": record_id, "version": version, "signer": signer, "to": peer})
 
 
-def _visible(rules: dict[str, Any], row: RecordVersion, peer: Peer) -> bool:
-    countries = rules.get("scope_countries") or []
-    return in_scope(
-        country=peer.country,
-        agency=peer.agency,
+def as_principal(peer: Peer) -> Principal:
+    """A registered peer as the actor of its messages."""
+    return Principal.peer(node_id=peer.node_id, country=peer.country, agency=peer.agency)
+
+
+def _visible(rules: dict[str, Any], row: Any, peer: Peer) -> bool:
+    """Whether a version with these rules was (or is) the peer's to receive."""
+    ref = RecordRef(
+        kind=row.kind,
         owner_country=row.owner_country,
         owner_agency=row.owner_agency,
         scope=rules["scope"],
-        scope_countries=scope_text(countries),
+        scope_countries=scope_text(rules.get("scope_countries") or []),
     )
+    return allowed(as_principal(peer), Action.READ, ref)
 
 
 def serve_changes(
@@ -87,17 +106,8 @@ def serve_changes(
     rows = [version for version, _ in found]
     # What the peer may see now: an old version is not handed out (to a new or lagging
     # peer) once its record's scope no longer includes the peer.
-    now_visible = {
-        record.id: in_scope(
-            country=peer.country,
-            agency=peer.agency,
-            owner_country=record.owner_country,
-            owner_agency=record.owner_agency,
-            scope=record.scope,
-            scope_countries=record.scope_countries,
-        )
-        for _, record in found
-    }
+    reader = as_principal(peer)
+    now_visible = {record.id: allowed(reader, Action.READ, record) for _, record in found}
     previous = _previous_rules(session, rows)
     entries: list[dict[str, Any]] = []
     for row in rows:
@@ -257,25 +267,58 @@ def _check_version(entry: Any, peer: Peer, where: str) -> dict[str, Any]:
     if not verify(peer.public_key, header, entry["signature"]):
         raise AuthenticationError(f"{where}: firma inválida de la versión {entry['record_id']}")
     try:
-        rules = json.loads(entry["rules"])
+        json.loads(entry["rules"])
         data = json.loads(entry["data"]) if entry["data"] is not None else None
-        datetime.fromisoformat(rules["review_date"])
-        _ = (rules["handling_code"], rules["scope"])
-    except (ValueError, KeyError, TypeError):
+    except ValueError:
         raise InputError.at(f"{where}.rules", "reglas o datos ilegibles") from None
     # Data erased by the owner's retention (a signed header whose data is gone) is
     # accepted as erased; otherwise the data must be exactly what was signed.
     if data is not None and digest(data) != entry["content_hash"]:
         raise IntegrityFailure(f"{where}: los datos no coinciden con el hash firmado")
-    if data is not None:
-        if not isinstance(data, dict):
-            raise InputError.at(f"{where}.data", "se esperaba un objeto")
-        check_neutrality(data, prefix=f"{where}.data")
     return entry
 
 
-def apply_changes(session: Session, *, node: Node, peer: Peer, page: Any) -> list[dict[str, Any]]:
+def content_problem(entry: dict[str, Any], where: str) -> InputError | None:
+    """Why a partner's (authentic) version may not be stored here, or None.
+
+    The same gate as a local write: the neutrality rule first, then the kind's data model
+    and the rules model. Review dates are not held to "not in the past": a partner's
+    record can be due for review at its owner's.
+    """
+    try:
+        rules = json.loads(entry["rules"])
+        data = json.loads(entry["data"]) if entry["data"] is not None else None
+        if data is not None:
+            if not isinstance(data, dict):
+                raise InputError.at(f"{where}.data", "se esperaba un objeto")
+            check_neutrality(data, prefix=f"{where}.data")
+        if not isinstance(rules, dict):
+            raise InputError.at(f"{where}.rules", "se esperaba un objeto")
+        try:
+            Rules.model_validate(rules)
+        except ValidationError as exc:
+            raise raise_validation(exc, prefix=f"{where}.rules") from None
+        if data is not None and not entry["tombstone"]:
+            validate_data(entry["kind"], data)
+    except InputError as exc:
+        return exc
+    return None
+
+
+def apply_changes(
+    session: Session,
+    *,
+    node: Node,
+    peer: Peer,
+    page: Any,
+    refused: list[InputError] | None = None,
+) -> list[dict[str, Any]]:
     """Verify and store one page from ``peer``; return the deletions to acknowledge.
+
+    A page whose envelope, signatures or hashes fail is refused whole. An authentic
+    version whose content fails the local gate (``content_problem``) is never stored:
+    it is added to ``refused`` (the caller records it as a sync problem with the peer)
+    and the rest of the page is applied, so one bad record cannot stall the sync.
 
     Every entry is checked first; then the page's versions are stored in a few bulk
     statements (one ORM round trip per version made a 100,000-version sync take minutes).
@@ -288,7 +331,12 @@ def apply_changes(session: Session, *, node: Node, peer: Peer, page: Any) -> lis
         where = f"cambio {i}"
         kind = entry.get("type") if isinstance(entry, dict) else None
         if kind == "version":
-            versions.append(_check_version(entry.get("version"), peer, where))
+            checked = _check_version(entry.get("version"), peer, where)
+            problem = content_problem(checked, f"{where} ({checked['record_id']})")
+            if problem is None:
+                versions.append(checked)
+            elif refused is not None:
+                refused.append(problem)
         elif kind == "retraction":
             rid, ver, sig = entry.get("record_id"), entry.get("version"), entry.get("signature")
             if not (isinstance(rid, str) and isinstance(ver, int) and isinstance(sig, str)):
@@ -364,18 +412,14 @@ def _store_versions(
         kind = RecordKind(v["kind"])
         rules = json.loads(v["rules"])
         data = json.loads(v["data"]) if v["data"] is not None else None
-        countries = rules.get("scope_countries") or []
-        state = {
-            "version": v["version"],
-            "deleted": bool(v["tombstone"]),
-            "handling_code": rules["handling_code"],
-            "scope": rules["scope"],
-            "scope_countries": scope_text(countries),
-            "review_date": datetime.fromisoformat(rules["review_date"]).date(),
-            "updated_at": now,
-        }
-        if data is not None:
-            state["label"] = label(kind, data)
+        state = record_state(
+            kind=kind,
+            data=data,
+            rules=rules,
+            version=v["version"],
+            tombstone=bool(v["tombstone"]),
+            at=now,
+        )
         if record is None:
             new_rows.append(
                 {
@@ -390,8 +434,7 @@ def _store_versions(
                 }
             )
         else:
-            for name, value in state.items():
-                setattr(record, name, value)
+            apply_state(record, state)
             moved.append(rid)
         if data is not None and not v["tombstone"]:
             keys.extend({"record_id": rid, "key": k} for k in sorted(record_keys(kind, data)))
@@ -447,25 +490,19 @@ def pending_acknowledgements(session: Session, *, node: Node) -> list[dict[str, 
             RecordVersion.rules,
             RecordVersion.owner_country,
             RecordVersion.owner_agency,
+            RecordVersion.kind,
         )
         .join(Record, Record.id == RecordVersion.record_id)
         .where(RecordVersion.tombstone.is_(True), Record.origin == node.node_id)
     ).all()
     parsed = [
-        (row_id, rid, version, json.loads(rules), oc, oa)
-        for row_id, rid, version, rules, oc, oa in tombstones
+        (row_id, rid, version, json.loads(rules), oc, oa, kind)
+        for row_id, rid, version, rules, oc, oa, kind in tombstones
     ]
     pending: list[dict[str, Any]] = []
     for peer in peers:
-        for row_id, rid, version, r, oc, oa in parsed:
-            seen = in_scope(
-                country=peer.country,
-                agency=peer.agency,
-                owner_country=oc,
-                owner_agency=oa,
-                scope=r["scope"],
-                scope_countries=scope_text(r.get("scope_countries")),
-            )
+        for row_id, rid, version, r, oc, oa, kind in parsed:
+            seen = _visible(r, _Row(kind, oc, oa), peer)
             if (
                 seen
                 and row_id <= peer.served_cursor

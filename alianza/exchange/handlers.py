@@ -12,7 +12,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from alianza.audit.service import audit_act
-from alianza.errors import InputError
+from alianza.auth.permissions import Principal
+from alianza.errors import AuthenticationError, InputError
 from alianza.exchange import feed, hits, release, witness
 from alianza.exchange.envelope import Opened, open_message, seal
 from alianza.node.context import Node
@@ -20,8 +21,9 @@ from alianza.node.context import Node
 Handler = Callable[[Session, Node, Opened, "hits.RateLimiter"], dict[str, Any]]
 
 
-def _actor(opened: Opened) -> str:
-    return f"nodo:{opened.peer.node_id}"
+def _actor(opened: Opened) -> Principal:
+    peer = opened.peer
+    return Principal.peer(node_id=peer.node_id, country=peer.country, agency=peer.agency)
 
 
 def _sync_pull(session: Session, node: Node, opened: Opened, _: hits.RateLimiter) -> dict[str, Any]:
@@ -29,8 +31,8 @@ def _sync_pull(session: Session, node: Node, opened: Opened, _: hits.RateLimiter
     cursor, limit = body.get("cursor"), body.get("limit", 1000)
     if not isinstance(cursor, int) or isinstance(cursor, bool) or not 0 <= cursor < 2**31:
         raise InputError.at("body.cursor", "entero no negativo obligatorio")
-    if not isinstance(limit, int):
-        raise InputError.at("body.limit", "entero obligatorio")
+    if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= feed.MAX_PAGE:
+        raise InputError.at("body.limit", f"entero entre 1 y {feed.MAX_PAGE} obligatorio")
     stored = feed.store_receipts(
         session,
         peer=opened.peer,
@@ -123,6 +125,10 @@ def handle(
 ) -> dict[str, Any]:
     """Verify one incoming message, run its handler, return the signed reply."""
     opened = open_message(session, node=node, message=message)
+    if (opened.peer.country, opened.peer.agency) == (node.country, node.agency):
+        # A peer row claiming this node's own agency (registered before that was refused)
+        # would read every agency-only record by sync: never answered.
+        raise AuthenticationError(f"{opened.peer.node_id} dice ser {node.agency}: se rechaza.")
     kind = opened.envelope["type"]
     handler = HANDLERS.get(kind)
     if handler is None:

@@ -21,7 +21,7 @@ from typing import Any, Protocol
 from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import Session
 
-from alianza.auth.permissions import scope_clause
+from alianza.auth.permissions import Principal, visible_clause
 from alianza.errors import InputError, RateLimited
 from alianza.records.keys import compact_id
 from alianza.records.models import Record, RecordKey
@@ -170,7 +170,9 @@ def _within(node_id: str, peer_country: str, peer_agency: str, *, judicial: bool
     within = and_(
         Record.origin == node_id,
         Record.deleted.is_(False),
-        scope_clause(country=peer_country, agency=peer_agency, table=Record),
+        visible_clause(
+            Principal.peer(node_id="", country=peer_country, agency=peer_agency), Record
+        ),
     )
     if judicial:
         # H1: not for judicial proceedings without the owner's permission; such a record

@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from alianza.db import Base
+from alianza.records.models import Record
 
 
 class Peer(Base):
@@ -122,6 +123,10 @@ class ReleaseRequest(Base):
     reason: Mapped[str] = mapped_column(String(500), default="")
     removed_fields: Mapped[str] = mapped_column(String(500), default="")
     answer: Mapped[str | None] = mapped_column(Text, nullable=True)  # signed answer (JSON)
+    # The record asked for, on the owner's side (no foreign key: the asking side has none).
+    record: Mapped[Record | None] = relationship(
+        primaryjoin="foreign(ReleaseRequest.record_id) == Record.id", viewonly=True
+    )
 
     __table_args__ = (
         Index("uq_release_requests_request_direction", "request_id", "direction", unique=True),
@@ -146,6 +151,10 @@ class ConsentRequest(Base):
     decided_by: Mapped[str] = mapped_column(String(120), default="")
     reason: Mapped[str] = mapped_column(String(500), default="")
     answer: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Ours on the owner's side, the partner's copy on the asking side.
+    record: Mapped[Record | None] = relationship(
+        primaryjoin="foreign(ConsentRequest.record_id) == Record.id", viewonly=True
+    )
 
     __table_args__ = (
         Index("uq_consent_requests_request_direction", "request_id", "direction", unique=True),

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,16 +16,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from alianza.audit.service import audit_act
-from alianza.auth.permissions import (
-    ROLE_ACTIONS,
-    ROLE_KINDS,
-    Action,
-    Principal,
-    authorize,
-    in_scope,
-)
+from alianza.auth.permissions import Action, Principal, allowed, authorize
 from alianza.errors import Conflict, InputError, NotFound, PermissionDenied
 from alianza.exchange.models import ConsentRequest, HitReference, Peer, ReleaseRequest
+from alianza.exchange.policy import either
 from alianza.node.context import Node
 from alianza.node.keys import canonical, verify
 from alianza.records import service as records
@@ -53,6 +46,14 @@ def hours_left(request: ReleaseRequest, now: datetime | None = None) -> float:
 def is_overdue(request: ReleaseRequest, now: datetime | None = None) -> bool:
     """A pending request past its deadline."""
     return request.status == "pending" and hours_left(request, now) < 0
+
+
+def answer_payload(row: ReleaseRequest) -> dict[str, Any] | None:
+    """The owner's signed answer to a request (verified when it was stored), or None."""
+    if not row.answer:
+        return None
+    payload = json.loads(row.answer).get("payload")
+    return payload if isinstance(payload, dict) else None
 
 
 def _text(body: dict[str, Any], field: str, *, minimum: int = 3, maximum: int = 300) -> str:
@@ -113,18 +114,16 @@ def decide_release(
     reason: str = "",
 ) -> ReleaseRequest:
     """A person approves (all fields or some removed) or refuses a partner's request."""
-    authorize(principal, Action.RELEASE)
     row = session.scalar(
         select(ReleaseRequest).where(
             ReleaseRequest.request_id == request_id, ReleaseRequest.direction == "in"
         )
     )
-    if row is None or row.record_id is None:
+    if row is None or row.record is None or not allowed(principal, Action.RELEASE, row):
+        # Not ours to decide looks exactly like absent.
+        authorize(principal, Action.RELEASE)
         raise NotFound(f"No existe la solicitud de entrega {request_id}.")
-    record = session.get(Record, row.record_id)
-    if record is None:
-        raise NotFound(f"El registro de la solicitud {request_id} ya no existe.")
-    authorize(principal, Action.RELEASE, record=record)
+    record = row.record
     if row.status != "pending":
         raise Conflict(f"La solicitud {request_id} ya fue resuelta ({row.status}).")
     now = datetime.now(UTC)
@@ -200,13 +199,10 @@ def receive_consent_request(
         record is None
         or record.deleted
         or record.origin != node.node_id
-        or not in_scope(
-            country=peer.country,
-            agency=peer.agency,
-            owner_country=record.owner_country,
-            owner_agency=record.owner_agency,
-            scope=record.scope,
-            scope_countries=record.scope_countries,
+        or not allowed(
+            Principal.peer(node_id=peer.node_id, country=peer.country, agency=peer.agency),
+            Action.READ,
+            record,
         )
     ):
         raise NotFound("Registro desconocido.")
@@ -251,12 +247,12 @@ def decide_consent(
             ConsentRequest.request_id == request_id, ConsentRequest.direction == "in"
         )
     )
-    if row is None:
+    if row is None or not allowed(principal, Action.RELEASE, row):
+        authorize(principal, Action.RELEASE)
         raise NotFound(f"No existe la solicitud de consentimiento {request_id}.")
     if row.status != "pending":
         raise Conflict(f"La solicitud {request_id} ya fue resuelta ({row.status}).")
     view = records.get_record(session, node=node, principal=principal, record_id=row.record_id)
-    authorize(principal, Action.RELEASE, record=view.record)
     now = datetime.now(UTC)
     payload: dict[str, Any] = {
         "request_id": request_id,
@@ -324,23 +320,38 @@ def answers_for(session: Session, *, peer: Peer, body: dict[str, Any]) -> dict[s
     return {"answers": answers}
 
 
-def visible_releases(rows: Iterable[ReleaseRequest], principal: Principal) -> list[ReleaseRequest]:
-    """Release requests one person may see.
+def list_releases(
+    session: Session, *, node: Node, principal: Principal, overdue: bool = False
+) -> list[ReleaseRequest]:
+    """Release requests the principal may see (``exchange.policy``), oldest first; audited."""
+    rows = list(
+        session.scalars(
+            select(ReleaseRequest)
+            .where(either(principal, ReleaseRequest))
+            .order_by(ReleaseRequest.requested_at, ReleaseRequest.id)
+        )
+    )
+    if overdue:
+        rows = [r for r in rows if is_overdue(r)]
+    audit_act(
+        session, node, principal, "release.list", "", {"requests": [r.request_id for r in rows]}
+    )
+    return rows
 
-    Outgoing: those filed by the person's own agency, for kinds the person's role may
-    see. Incoming: only for those who decide them (RELEASE), for their agency's records.
-    """
-    suffix = f"@{principal.agency}.{principal.country}"
-    kinds = {k.value for k in ROLE_KINDS[principal.role]}
-    decides = Action.RELEASE in ROLE_ACTIONS[principal.role]
-    shown = []
-    for row in rows:
-        if row.direction == "out":
-            if row.requested_by.endswith(suffix) and (not row.kind or row.kind in kinds):
-                shown.append(row)
-        elif decides and row.kind in kinds:
-            shown.append(row)
-    return shown
+
+def list_consents(session: Session, *, node: Node, principal: Principal) -> list[ConsentRequest]:
+    """Consent requests the principal may see (``exchange.policy``); audited."""
+    rows = list(
+        session.scalars(
+            select(ConsentRequest)
+            .where(either(principal, ConsentRequest))
+            .order_by(ConsentRequest.requested_at, ConsentRequest.id)
+        )
+    )
+    audit_act(
+        session, node, principal, "consent.list", "", {"requests": [r.request_id for r in rows]}
+    )
+    return rows
 
 
 # ------------------------------------------------------------------ asking side
@@ -376,6 +387,13 @@ def store_answer(session: Session, *, node: Node, peer: Peer, answer: Any) -> st
         )
     )
     row = release_row or consent_row
+    approved = release_row is not None and payload.get("status") == "approved"
+    if approved and release_row is not None and payload.get("kind") != release_row.kind:
+        # Shown only to roles that reach the kind asked for: a different kind is refused.
+        raise InputError.at(
+            "answers",
+            f"la entrega de {peer.node_id} no es del tipo pedido ({release_row.kind})",
+        )
     if row is not None and row.status == "pending":
         row.status = str(payload.get("status"))
         row.decided_by = str(payload.get("decided_by", ""))

@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from alianza.audit.models import AuditCheckpoint, AuditEntry
 from alianza.audit.service import audit_act, checkpoint_message
+from alianza.auth.permissions import Principal
 from alianza.errors import Conflict, InputError, PermissionDenied
 from alianza.exchange.models import CheckpointWitness, Peer, WitnessedCheckpoint
 from alianza.node.context import Node
@@ -54,7 +55,7 @@ def witness(session: Session, *, node: Node, peer: Peer, body: dict[str, Any]) -
         audit_act(
             session,
             node,
-            f"nodo:{peer.node_id}",
+            Principal.peer(node_id=peer.node_id, country=peer.country, agency=peer.agency),
             "audit.fork_detected",
             peer.node_id,
             {"seq": seq, "witnessed": seen.head, "presented": head},
@@ -152,13 +153,26 @@ def remote_heads(node: Node) -> dict[str, list[dict[str, Any]]]:
 def check_witnesses(
     session: Session, *, node: Node, remote: dict[str, list[dict[str, Any]]] | None = None
 ) -> WitnessReport:
-    """Countersignatures kept here, and heads peers say they witnessed, against our chain."""
+    """Countersignatures kept here, and heads peers say they witnessed, against our chain.
+
+    A witnessed entry that is missing here means the log was cut back (shorter than what a
+    partner saw); one with another hash means it was rewritten (a fork). Either fails.
+    """
     peers = {p.node_id: p for p in session.scalars(select(Peer))}
     problems: list[str] = []
     checked = 0
+    last_seq = session.scalar(select(func.max(AuditEntry.seq))) or 0
 
-    def chain_head(seq: int) -> str | None:
-        return session.scalar(select(AuditEntry.entry_hash).where(AuditEntry.seq == seq))
+    def mismatch(witness_node: str, seq: int, head: str) -> str | None:
+        ours = session.scalar(select(AuditEntry.entry_hash).where(AuditEntry.seq == seq))
+        if ours is None:
+            return (
+                f"registro recortado: {witness_node} atestiguó la entrada {seq} y el "
+                f"registro termina en la {last_seq}"
+            )
+        if ours != head:
+            return f"bifurcación: {witness_node} atestiguó otra historia en la entrada {seq}"
+        return None
 
     for cw in session.scalars(select(CheckpointWitness).order_by(CheckpointWitness.seq)):
         checked += 1
@@ -168,11 +182,8 @@ def check_witnesses(
         )
         if peer is None or not verify(peer.public_key, message, cw.signature):
             problems.append(f"testigo {cw.witness_node}, entrada {cw.seq}: contrafirma inválida")
-        elif chain_head(cw.seq) != cw.head:
-            problems.append(
-                f"bifurcación: el testigo {cw.witness_node} firmó otra cabeza "
-                f"en la entrada {cw.seq}"
-            )
+        elif (problem := mismatch(cw.witness_node, cw.seq, cw.head)) is not None:
+            problems.append(problem)
     for witness_node, heads in (remote or {}).items():
         for item in heads:
             checked += 1
@@ -183,9 +194,6 @@ def check_witnesses(
             ):
                 problems.append(f"respuesta ilegible de {witness_node}")
                 continue
-            if chain_head(item["seq"]) != item["head"]:
-                problems.append(
-                    f"bifurcación: {witness_node} atestiguó otra historia "
-                    f"en la entrada {item['seq']}"
-                )
+            if (problem := mismatch(witness_node, item["seq"], item["head"])) is not None:
+                problems.append(problem)
     return WitnessReport(checked=checked, problems=problems)

@@ -21,7 +21,7 @@ from rich.markup import escape
 
 from alianza.cli_support import console, err_console
 from alianza.errors import InputError
-from alianza.identity import linker
+from alianza.identity import linker, training
 from alianza.identity.contract import Registry, read_registry, write_csv
 
 ThresholdOpt = Annotated[
@@ -57,6 +57,20 @@ def _report(output: Path, registries: list[Registry]) -> None:
     )
 
 
+def _refuse_all_rejected(registries: list[Registry]) -> None:
+    # A file with rows, none of them valid, is bad input, not an empty registry: linking
+    # it would write an empty output that looks like "nobody matched".
+    for registry in registries:
+        if registry.problems and not registry.rows:
+            raise InputError.at(registry.path.name, "ningún registro válido que comparar")
+
+
+def _note_small(sizes: list[int]) -> None:
+    note = training.small_note(sizes)
+    if note is not None:
+        err_console.print(note)
+
+
 def check_output(output: Path) -> None:
     """Refuse an output whose folder does not exist, before any work."""
     # Before the run, not after minutes of linkage when the file cannot be written.
@@ -88,6 +102,8 @@ def link_command(
     check_output(output)
     registries = [read_registry(left, strict=strict), read_registry(right, strict=strict)]
     _report(output, registries)
+    _refuse_all_rejected(registries)
+    _note_small([len(r.rows) for r in registries])
     with console.status("enlazando…") as status:
         pairs = linker.link(
             registries[0].rows,
@@ -124,6 +140,8 @@ def dedupe_command(
     registry = read_registry(file, strict=strict)
     last = read_previous(previous) if previous is not None else None
     _report(output, [registry])
+    _refuse_all_rejected([registry])
+    _note_small([len(registry.rows)])
     with console.status("deduplicando…") as status:
         persons = linker.dedupe(
             registry.rows,

@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from alianza.codes.countries import country_names
 from alianza.errors import FieldProblem, InputError
 from alianza.identity.documents import DOCUMENT_TYPES
-from alianza.records.countries import country_names
 
 HEADER = (
     "record_id",

@@ -11,6 +11,7 @@ A test checks that it still fits the comparisons of ``model.py``.
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
 import tempfile
@@ -26,6 +27,16 @@ def default_model() -> dict[str, Any]:
     """The shipped model (Splink JSON)."""
     model: dict[str, Any] = json.loads(PATH.read_text(encoding="utf-8"))
     return model
+
+
+def without_tf(model: dict[str, Any]) -> dict[str, Any]:
+    """``model`` without term-frequency adjustments (a short list cannot measure them)."""
+    out = copy.deepcopy(model)
+    for comparison in out["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            for key in ("tf_adjustment_column", "tf_adjustment_weight", "tf_minimum_u_value"):
+                level.pop(key, None)
+    return out
 
 
 def regenerate() -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """Document numbers as evidence for the linker: checked, normalised, never a crash.
 
-The check digits and formats live in :mod:`alianza.records.identifiers` (python-stdnum for
+The check digits and formats live in :mod:`alianza.codes.identifiers` (python-stdnum for
 Chile RUT, Ecuador cédula, Peru DNI/CUI and ISO 6346 containers). There a bad number is an
 ``InputError`` because a record must not be stored with it; here the same failure becomes
 ``DocumentCheck(valid=False, reason=...)`` because a number with a typo written by another
@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from alianza.codes.identifiers import DocumentType, normalize_container, normalize_document
 from alianza.errors import InputError
-from alianza.records.identifiers import DocumentType, normalize_container, normalize_document
 
 # The six national documents the linker knows, plus OTHER because records imported from
 # FtM carry it for countries without a known national ID (document_type_for_country).

@@ -1,16 +1,15 @@
 """Batch linkage between two registries and deduplication inside one.
 
 Each run prepares the comparison columns (``features.py``), trains the model of
-``model.py`` on the data itself (no labels: u from random pairs, m by expectation
-maximisation over two blocking rules, the share of matches from near-certain pairs),
-scores the blocked pairs and keeps those at or above the threshold. Linkage can then be
-made one-to-one; deduplication clusters the pairs into persons with stable ids
-(``persons.py``).
+``model.py`` on the data itself (``training.py``: no labels; registries too small to
+train on use the shipped model), scores the blocked pairs and keeps those at or above the
+threshold. Linkage can then be made one-to-one; deduplication clusters the pairs into
+persons with stable ids (``persons.py``). An empty registry links to nothing: no pairs,
+no error (a file whose every row broke the contract is refused by the command instead).
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,24 +19,15 @@ import pandas as pd
 from splink import Linker
 
 from alianza.errors import InputError
-from alianza.identity import model
+from alianza.identity import model, training
 from alianza.identity.engines import Engine, make_engine
 from alianza.identity.features import feature_frame
-
-__all__ = ["dedupe", "feature_frame", "link", "link_frames", "train"]
 from alianza.identity.persons import components, person_ids
+from alianza.identity.training import settle
+
+__all__ = ["dedupe", "feature_frame", "link", "link_frames", "settle", "train"]
 
 Progress = Callable[[str], None]
-
-# Random pairs for the u probabilities (250,000: every common level is seen thousands of
-# times; 1,000,000 cost more than generic Splink's whole run and changed F1 by 0.0002),
-# and at most this many blocked pairs per EM round, so a 1M x 1M run trains in minutes.
-U_PAIRS = 2.5e5
-EM_PAIRS = 2e6
-# Least m of any level: a registry mistypes any field at least once in a thousand records.
-M_FLOOR = 1e-3
-# Share of true matches the deterministic rules are taken to find (for the prior).
-RECALL = 0.7
 
 
 @dataclass(slots=True)
@@ -165,26 +155,6 @@ def dedupe(
     return person_ids(clusters, previous=previous)
 
 
-def _prior(linker: Linker) -> float:
-    """The share of matches among all pairs, from the near-certain pairs (recall 0.7).
-
-    What Splink's ``estimate_probability_two_random_records_match`` computes, done here
-    so that data without a single near-certain pair (small or disjoint registries) keeps
-    a usable prior instead of zero, and data where every pair is near-certain does not
-    stop the run.
-    """
-    counts = linker.blocking_analysis.count_comparisons_from_blocking_rules(
-        list(model.DETERMINISTIC_RULES), record_sample_proportion=1.0
-    )
-    found = counts[-1]["cumulative_comparison_count"]
-    possible = counts[-1]["total_possible_comparison_count"]
-    if not possible:
-        return model.DEFAULT_PRIOR
-    if not found:
-        return min(model.DEFAULT_PRIOR, 1.0 / possible)
-    return min(max(found / RECALL / possible, 1e-9), 0.5)
-
-
 def _require_rows(frames: dict[str, pd.DataFrame]) -> None:
     for name, frame in frames.items():
         if len(frame) == 0:
@@ -201,12 +171,25 @@ def _predict(
     trained: Trained | None,
     use: dict[str, Any] | None = None,
 ) -> pd.DataFrame:
-    _require_rows(frames)
+    sizes = [len(frame) for frame in frames.values()]
+    if not min(sizes):
+        progress("un registro vacío: ningún par")
+        return pd.DataFrame()
     tables = [eng.register(frame, name) for name, frame in frames.items()]
     if use is not None:
-        linker = Linker(tables, {**use, "link_type": link_type}, log_level=None)
+        linker = Linker(
+            tables, {**use, "link_type": link_type}, log_level=None, validate_settings=False
+        )
+    elif training.too_small(sizes):
+        linker = training.shipped(
+            tables,
+            records=min(sizes),
+            link_type=link_type,
+            dialect=eng.name,
+            progress=progress,
+        )
     else:
-        linker = _train(tables, link_type=link_type, progress=progress)
+        linker = training.train_linker(tables, link_type=link_type, progress=progress)
     if trained is not None:
         trained.model = linker.misc.save_model_to_json()
     progress("comparando los pares candidatos")
@@ -214,47 +197,6 @@ def _predict(
         threshold_match_probability=threshold, warning_mode="never"
     )
     return predictions.as_pandas_dataframe()  # type: ignore[no-untyped-call]
-
-
-def _train(tables: list[Any], *, link_type: model.LinkType, progress: Progress) -> Linker:
-    progress("estimando la proporción de coincidencias")
-    probe = Linker(tables, model.settings(link_type), log_level=None)
-    prior = _prior(probe)
-    linker = Linker(tables, model.settings(link_type, prior=prior), log_level=None)
-    progress("estimando probabilidades u con pares al azar")
-    # In chunks, stopping once every level has been seen often enough (Splink's default).
-    linker.training.estimate_u_using_random_sampling(max_pairs=U_PAIRS, seed=7)
-    for rule in model.TRAINING_RULES:
-        progress(f"entrenando (EM) sobre {rule.split(' AND ')[0]} ...")
-        try:
-            linker.training.estimate_parameters_using_expectation_maximisation(
-                rule, max_pairs=EM_PAIRS, record_sample_proportion=0.05
-            )
-        except Exception as exc:  # Splink's EMTrainingException is not public
-            if type(exc).__name__ != "EMTrainingException":
-                raise
-            logging.getLogger("alianza.identity").info("EM sin pares para %s", rule)
-    # EM on clean data drives to ~0 the m of a disagreement it never saw in a match (sex
-    # or nationality differing, a spelling level under a phonetic one), which would make a
-    # single typo rule a person out (-66 bits). No field is never mistyped: m is floored.
-    # A level no random pair reached (boxes swapped) has no u; Splink would fall back on a
-    # default that made it count against a match. It was rarer than 1 in U_PAIRS.
-    trained = settle(dict(linker.misc.save_model_to_json()))
-    return Linker(tables, trained, log_level=None)
-
-
-def settle(trained: dict[str, Any], *, floor: float = M_FLOOR) -> dict[str, Any]:
-    """The model with every m at least ``floor`` and every unseen u at 1 / ``U_PAIRS``."""
-    for comparison in trained["comparisons"]:
-        for level in comparison["comparison_levels"]:
-            if level.get("is_null_level"):
-                continue
-            m = level.get("m_probability")
-            if isinstance(m, float | int) and m < floor:
-                level["m_probability"] = floor
-            if level.get("u_probability") is None:
-                level["u_probability"] = 1.0 / U_PAIRS
-    return trained
 
 
 def train(
@@ -269,7 +211,7 @@ def train(
     _require_rows(frames)
     with make_engine(engine) as eng:
         tables = [eng.register(frame, name) for name, frame in frames.items()]
-        linker = _train(tables, link_type="link_only", progress=progress)
+        linker = training.train_linker(tables, link_type="link_only", progress=progress)
         return dict(linker.misc.save_model_to_json())
 
 

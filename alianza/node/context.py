@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from alianza.auth.permissions import Principal
 from alianza.db import make_reader, make_sessionmaker, open_engine
 from alianza.errors import IntegrityFailure, NodeNotInitialised
 from alianza.node.keys import NodeKey, load_key
@@ -34,6 +35,15 @@ class Node:
     def reads(self) -> sessionmaker[Session]:
         """Where hot reads go: ``reader`` if the node has one, else ``sessions``."""
         return self.reader or self.sessions
+
+    @property
+    def system(self) -> Principal:
+        """The node itself as an actor: its operator at the console, its timers, its sync."""
+        return Principal.system(country=self.country, agency=self.agency)
+
+    def peer(self, *, node_id: str, country: str, agency: str) -> Principal:
+        """A partner node as an actor (its signed messages)."""
+        return Principal.peer(node_id=node_id, country=country, agency=agency)
 
     def close(self) -> None:
         """Release the node's database connections."""

@@ -2,12 +2,20 @@
 
 Everything the node signs is canonical JSON: sorted keys, no spaces, UTF-8. The same
 bytes are produced on every node and every platform, so a partner can verify.
+
+The private key never enters the database: whoever can read or write every table still
+cannot sign a checkpoint, a head or an envelope. It lives in its own file, readable by
+the node's user only (file 0600 in a directory 0700, like ssh keeps its keys); a key file
+that group or others can read is refused, and a key directory left open by an earlier
+version is closed on opening. The database's own server user (PostgreSQL on the same
+host) must not be the file's owner.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,9 +60,33 @@ class NodeKey:
         return self.private.sign(message).hex()
 
 
+def _private_dir(directory: Path) -> None:
+    """Create ``directory`` (the key's own folder) or close it to group and others."""
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if os.name == "posix" and directory.stat().st_mode & 0o077:
+        os.chmod(directory, 0o700)
+
+
+def _check_private(path: Path) -> None:
+    """Refuse a key file that others could read or replace (as ssh does)."""
+    if os.name != "posix":
+        return
+    info = path.stat()
+    if info.st_uid != os.geteuid():
+        raise IntegrityFailure(
+            f"La clave {path} pertenece a otro usuario (uid {info.st_uid}): el nodo debe "
+            "ser su dueño ('chown' al usuario del servicio)."
+        )
+    if info.st_mode & 0o077:
+        raise IntegrityFailure(
+            f"La clave {path} es accesible para otros usuarios "
+            f"(permisos {stat.S_IMODE(info.st_mode):o}): 'chmod 600 {path}'."
+        )
+
+
 def generate_key(path: Path) -> NodeKey:
-    """Create a new key pair and store the private key with mode 0600."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Create a new key pair; the private key goes to ``path`` (0600, its folder 0700)."""
+    _private_dir(path.parent)
     private = Ed25519PrivateKey.generate()
     pem = private.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
@@ -71,6 +103,8 @@ def load_key(path: Path) -> NodeKey:
         raise NodeNotInitialised(
             f"No se encuentra la clave del nodo en {path}: 'alianza node init'."
         )
+    _private_dir(path.parent)
+    _check_private(path)
     private = serialization.load_pem_private_key(path.read_bytes(), password=None)
     if not isinstance(private, Ed25519PrivateKey):
         raise IntegrityFailure(f"La clave de {path} no es Ed25519.")

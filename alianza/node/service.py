@@ -6,14 +6,16 @@ import uuid
 from datetime import UTC, datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from alianza.audit import service as audit
+from alianza.auth.permissions import Principal
+from alianza.codes.countries import normalize_country
 from alianza.db import is_initialised, make_engine, make_sessionmaker, migrate, transaction
 from alianza.errors import Conflict, InputError
 from alianza.node.context import Node, open_node
 from alianza.node.keys import generate_key
 from alianza.node.models import NodeIdentity
-from alianza.records.countries import normalize_country
 from alianza.settings import Settings
 
 
@@ -49,7 +51,7 @@ def init_node(settings: Settings, *, country: str, agency: str) -> Node:
             )
         )
         audit.start_chain(session)
-        actor = "consola"
+        actor = Principal.system(country=the_country, agency=agency.strip()).label
         audit.append(
             session,
             key=key,
@@ -70,3 +72,8 @@ def init_node(settings: Settings, *, country: str, agency: str) -> Node:
         )
         audit.checkpoint(session, key=key, node_id=node_id)
     return open_node(settings, engine=engine)
+
+
+def own_key(session: Session, node: Node) -> dict[str, str]:
+    """The node's own signing key."""
+    return {node.node_id: node.key.public_hex}

@@ -16,8 +16,10 @@ from typing import Any
 
 from followthemoney import model
 
+from alianza.codes.identifiers import DocumentType, document_type_for_country
+from alianza.codes.shape import loads
+from alianza.codes.text import clean_text, shown
 from alianza.errors import InputError, NeutralityError
-from alianza.records.identifiers import DocumentType, document_type_for_country
 from alianza.records.importer import ImportItem
 from alianza.records.keys import name_tokens
 from alianza.records.rules import KIND_VALUES, RecordKind
@@ -105,6 +107,9 @@ _SEX_OUT = {"M": "male", "F": "female", "X": "other"}
 _SEX_IN = {v: k for k, v in _SEX_OUT.items()}
 _UPPER = {"nationality", "issuing_country", "country", "flag"}
 _PARTICLES = {"de", "del", "la", "las", "los", "y", "da", "van", "von", "san"}
+# FtM properties of free text (several lines allowed); every other value is one line.
+_FREE_TEXT = frozenset({"notes", "description", "summary"})
+_MAX_ID = 200
 
 
 def to_entity(view: RecordView) -> dict[str, Any]:
@@ -184,26 +189,43 @@ def from_entity(entity: Any, *, where: str) -> ImportItem:
             )
     # FtM's own proxy normalises every value on load, which costs more than our whole
     # validation; we only need the schema, its property names and the raw values.
-    schema = model.get(str(entity.get("schema", "")))
+    schema_name = _text(entity.get("schema", ""), field=f"{where}: schema")
+    schema = model.get(schema_name)
     if schema is None:
-        raise InputError.at(f"{where}: schema", f"esquema FtM desconocido '{entity.get('schema')}'")
+        raise InputError.at(f"{where}: schema", f"esquema FtM desconocido '{shown(schema_name)}'")
+    clean: dict[str, list[str]] = {}
     for prop, values in properties.items():
-        if prop not in schema.properties:
+        name = clean_text(prop, field=f"{where}: properties")
+        if name not in schema.properties:
             raise InputError.at(
-                f"{where}: properties.{prop}", f"propiedad desconocida en {schema.name}"
+                f"{where}: properties.{shown(name)}", f"propiedad desconocida en {schema.name}"
             )
         if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-            raise InputError.at(f"{where}: properties.{prop}", "se esperaba una lista de textos")
+            raise InputError.at(f"{where}: properties.{name}", "se esperaba una lista de textos")
+        field, multiline = f"{where}: properties.{name}", name in _FREE_TEXT
+        clean[name] = [clean_text(v, field=field, multiline=multiline) for v in values]
     source_id = entity.get("id")
-    if source_id is not None and not isinstance(source_id, str):
-        raise InputError.at(f"{where}: id", "se esperaba un texto")
-    proxy = _Values(schema.name, properties)
+    if source_id is not None:
+        source_id = _text(source_id, field=f"{where}: id") or None
+        if source_id is not None and len(source_id) > _MAX_ID:
+            raise InputError.at(f"{where}: id", f"más de {_MAX_ID} caracteres")
+    proxy = _Values(schema.name, clean)
     block = entity.get("alianza") or {}
     if not isinstance(block, dict):
         raise InputError.at(f"{where}: alianza", "se esperaba un objeto")
     by_schema = _SCHEMA_KIND.get(schema.name)
-    kind_text = block.get("kind") or (by_schema.value if by_schema else None)
-    if kind_text not in KIND_VALUES:
+    given_kind = block.get("kind")
+    if given_kind:
+        kind_text = _text(given_kind, field=f"{where}: alianza.kind")
+        if kind_text not in KIND_VALUES:
+            allowed = ", ".join(sorted(KIND_VALUES))
+            raise InputError.at(
+                f"{where}: alianza.kind",
+                f"tipo de registro desconocido '{shown(kind_text)}'; se admite: {allowed}",
+            )
+    elif by_schema is not None:
+        kind_text = by_schema.value
+    else:
         raise InputError.at(f"{where}: schema", f"esquema FtM no admitido '{schema.name}'")
     kind = RecordKind(kind_text)
     extra = block.get("extra") or {}
@@ -225,6 +247,13 @@ def from_entity(entity: Any, *, where: str) -> ImportItem:
     if not isinstance(rules, dict):
         raise InputError.at(f"{where}: alianza.rules", "se esperaba un objeto")
     return ImportItem(where=where, kind=kind.value, data=data, rules=rules, source_id=source_id)
+
+
+def _text(value: Any, *, field: str) -> str:
+    """A one-line text through the text gate, or ``InputError`` naming ``field``."""
+    if not isinstance(value, str):
+        raise InputError.at(field, "se esperaba un texto")
+    return clean_text(value, field=field)
 
 
 class _Values:
@@ -278,16 +307,13 @@ def _person_fields(proxy: _Values, data: dict[str, Any]) -> None:
 def read_lines(lines: Iterable[str], *, start: int = 1) -> Iterator[ImportItem]:
     """Parse FtM JSON lines; blank lines are skipped, malformed ones stop with their number."""
     for number, line in enumerate(lines, start=start):
+        if number == 1:
+            line = line.removeprefix("\ufeff")  # a byte-order mark left by some editors
         if not line.strip():
             continue
         where = f"línea {number}"
-        try:
-            entity = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError.at(
-                where, f"JSON mal formado ({exc.msg}, columna {exc.colno})"
-            ) from None
-        yield from_entity(entity, where=where)
+        # Depth bounded before parsing: 5,000 nested brackets were a RecursionError (C2).
+        yield from_entity(loads(line, field=where), where=where)
 
 
 def write_lines(views: Iterable[RecordView]) -> Iterator[str]:

@@ -23,11 +23,12 @@ from sqlalchemy.orm import Session
 
 from alianza.audit.service import audit_act, lock_head
 from alianza.auth.permissions import Action, Principal, authorize
+from alianza.codes.problems import raise_validation
 from alianza.errors import FieldProblem, InputError, PermissionDenied
 from alianza.node.context import Node
 from alianza.node.keys import digest
-from alianza.records.keys import label, record_keys
-from alianza.records.kinds import raise_validation, validate_data
+from alianza.records.keys import record_keys
+from alianza.records.kinds import validate_data
 from alianza.records.models import (
     RECORD_KEYS,
     RECORD_VERSIONS,
@@ -36,8 +37,11 @@ from alianza.records.models import (
     RecordKey,
     RecordVersion,
 )
-from alianza.records.rules import KIND_VALUES, RecordKind, Rules, scope_text
+from alianza.records.policy import KindOf
+from alianza.codes.dates import iso_date
+from alianza.records.rules import check_review_date, KIND_VALUES, RecordKind, Rules
 from alianza.records.service import settle_rules
+from alianza.records.state import apply_state, record_state
 from alianza.records.versions import signed_version_row
 
 _ANALYZE_AFTER = 10_000
@@ -171,12 +175,12 @@ class _RulesCache:
 
 
 def _review_date(value: Any) -> str:
-    if isinstance(value, date):
-        return value.isoformat()
     try:
-        return date.fromisoformat(str(value)).isoformat()
-    except ValueError:
-        raise InputError.at("rules.review_date", "fecha inválida (use AAAA-MM-DD)") from None
+        day = iso_date(value)
+    except ValueError as exc:
+        raise InputError.at("rules.review_date", str(exc)) from None
+    check_review_date(day)
+    return day.isoformat()
 
 
 def import_items(
@@ -201,7 +205,7 @@ def import_items(
             kind = RecordKind(item.kind) if item.kind in KIND_VALUES else None
             if kind is None:
                 raise InputError.at("kind", f"tipo de registro desconocido '{item.kind}'")
-            authorize(principal, Action.WRITE, kind=kind)
+            authorize(principal, Action.WRITE, KindOf(kind))
             clean = validate_data(kind, item.data)
             rules = cache.settle(item.rules)
         except InputError as exc:
@@ -280,11 +284,12 @@ def _flush(
                 result.unchanged += 1
                 continue
             version = old.version + 1
-            old.version, old.deleted, old.updated_at = version, False, now
-            old.handling_code, old.scope = rules["handling_code"], rules["scope"]
-            old.scope_countries = scope_text(rules["scope_countries"])
-            old.review_date = date.fromisoformat(rules["review_date"])
-            old.label = label(kind, clean)
+            apply_state(
+                old,
+                record_state(
+                    kind=kind, data=clean, rules=rules, version=version, tombstone=False, at=now
+                ),
+            )
             changed_ids.append(rid)
             result.updated += 1
         else:
@@ -295,15 +300,10 @@ def _flush(
                     "owner_country": principal.country,
                     "owner_agency": principal.agency,
                     "origin": node.node_id,
-                    "version": 1,
-                    "deleted": False,
-                    "handling_code": rules["handling_code"],
-                    "scope": rules["scope"],
-                    "scope_countries": scope_text(rules["scope_countries"]),
-                    "review_date": date.fromisoformat(rules["review_date"]),
-                    "label": label(kind, clean),
                     "created_at": now,
-                    "updated_at": now,
+                    **record_state(
+                        kind=kind, data=clean, rules=rules, version=1, tombstone=False, at=now
+                    ),
                 }
             )
             result.created += 1

@@ -1,24 +1,29 @@
 """What each kind of record holds, validated at every entry point.
 
 ``validate_data(kind, data)`` is the single gate: the API, the CLI, CSV and FtM imports
-and (later) messages from peers all pass through it. It refuses neutrality fields first
+and messages from peers all pass through it. It refuses neutrality fields first
 (INTERPOL Article 3), then unknown fields, then bad values, naming the offending field.
+
+Every text field passes the one text gate (``alianza.codes.text``: NFC, no control
+characters, bidi overrides, lone surrogates or invisible-only text; ``notes`` may hold
+several lines), dates are ISO ``AAAA-MM-DD`` and plausible (``alianza.codes.dates``: a
+birth or a seizure has happened, since 1900), and numbers are JSON numbers (``"12"`` and
+``true`` are not).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date
+import re
 from enum import StrEnum
 from functools import lru_cache
-from typing import Any
+from typing import Annotated, Any
 
 from normality import ascii_text
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from alianza.errors import FieldProblem, InputError, NeutralityError
-from alianza.records.countries import normalize_country
-from alianza.records.identifiers import (
+from alianza.codes.countries import normalize_country
+from alianza.codes.dates import PastDate
+from alianza.codes.identifiers import (
     DocumentType,
     normalize_container,
     normalize_document,
@@ -26,7 +31,14 @@ from alianza.records.identifiers import (
     normalize_mmsi,
     normalize_plate,
 )
-from alianza.records.rules import RecordKind
+from alianza.codes.problems import raise_validation
+from alianza.codes.shape import check_depth
+from alianza.codes.text import shown, text_problem
+from alianza.errors import FieldProblem, InputError, NeutralityError
+from alianza.records.rules import FreeText, Line, RecordKind
+
+# A quantity: a JSON number (an integer is fine), never a text, a boolean or NaN.
+Quantity = Annotated[float, Field(strict=True, ge=0, le=1_000_000, allow_inf_nan=False)]
 
 # Field names (any language we receive) that carry data the neutrality rule forbids.
 NEUTRALITY_FIELDS = frozenset(
@@ -66,27 +78,57 @@ NEUTRALITY_FIELDS = frozenset(
 )
 
 
+# Words that make a field name a neutrality field wherever they stand in it
+# ("politicalOpinion", "partido_politico", "creencias", "etnias"): a false alarm only
+# turns an unknown field's refusal into a neutrality refusal.
+NEUTRALITY_WORDS = frozenset(
+    {
+        *("political", "politics", "politica", "politico", "politicas", "politicos"),
+        *("party", "parties", "partido", "partidos"),
+        *("religion", "religions", "religious", "religiones", "religioso", "religiosa"),
+        *("faith", "belief", "beliefs", "creencia", "creencias", "credo"),
+        *("ethnicity", "ethnic", "etnia", "etnias", "etnico", "etnica", "etnicos"),
+        *("race", "racial", "raza", "razas", "caste", "casta", "tribe", "tribu"),
+        *("union", "unions", "sindicato", "sindicatos", "sindical", "sindicales"),
+    }
+)
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
 @lru_cache(maxsize=4096)
 def _norm_key(key: str) -> str:
-    # ASCII-fold first so that "política", "origen_étnico" or "RELIGIÓN" are caught too.
-    folded = ascii_text(key) or ""
+    # ASCII-fold first so that "política", "origen_étnico" or "RELIGIÓN" are caught too;
+    # camelCase split so that "politicalOpinion" is "political_opinion".
+    folded = _CAMEL.sub("_", ascii_text(key) or "")
     return folded.strip().lower().replace("-", "_").replace(" ", "_")
+
+
+def is_neutrality_field(key: str) -> bool:
+    """Whether a field name (any language, case or spelling) names forbidden data."""
+    name = _norm_key(key)
+    return name in NEUTRALITY_FIELDS or not NEUTRALITY_WORDS.isdisjoint(name.split("_"))
 
 
 def check_neutrality(data: Any, *, prefix: str = "data") -> None:
     """Refuse political, religious, racial/ethnic or union data anywhere in ``data``."""
+    check_depth(data, field=prefix)  # the walk below recurses once per level
+    _neutral(data, prefix=prefix)
+
+
+def _neutral(data: Any, *, prefix: str) -> None:
     if isinstance(data, dict):
         for key, value in data.items():
-            if _norm_key(str(key)) in NEUTRALITY_FIELDS:
+            if is_neutrality_field(str(key)):
+                where = f"{prefix}.{shown(key)}"
                 raise NeutralityError(
-                    f"{prefix}.{key}: la regla de neutralidad prohíbe guardar o compartir "
+                    f"{where}: la regla de neutralidad prohíbe guardar o compartir "
                     "opinión política, religión, origen étnico o afiliación sindical",
-                    problems=[FieldProblem(f"{prefix}.{key}", "prohibido por neutralidad")],
+                    problems=[FieldProblem(where, "prohibido por neutralidad")],
                 )
-            check_neutrality(value, prefix=f"{prefix}.{key}")
+            _neutral(value, prefix=f"{prefix}.{key}")
     elif isinstance(data, list):
         for i, item in enumerate(data):
-            check_neutrality(item, prefix=f"{prefix}.{i}")
+            _neutral(item, prefix=f"{prefix}.{i}")
 
 
 class _Data(BaseModel):
@@ -118,23 +160,25 @@ class Sex(StrEnum):
 
 class IdentityDocument(_Data):
     type: DocumentType
-    number: str = Field(min_length=1, max_length=40)
-    country: str | None = None
+    number: Line = Field(min_length=1, max_length=40)
+    country: Line | None = None
 
     _country = field_validator("country")(classmethod(lambda cls, v: _country(v)))
 
 
 class PersonData(_Data):
     category: PersonCategory
-    given_names: str = Field(min_length=1, max_length=120)
-    surname_1: str = Field(min_length=1, max_length=80)
-    surname_2: str | None = Field(default=None, max_length=80)
-    birth_date: date | None = None
+    given_names: Line = Field(min_length=1, max_length=120)
+    surname_1: Line = Field(min_length=1, max_length=80)
+    surname_2: Line | None = Field(default=None, max_length=80)
+    birth_date: PastDate | None = None
     sex: Sex | None = None
-    nationality: str | None = None
+    nationality: Line | None = None
     documents: list[IdentityDocument] = Field(default_factory=list, max_length=20)
-    aliases: list[str] = Field(default_factory=list, max_length=20)
-    notes: str | None = Field(default=None, max_length=2000)
+    aliases: list[Annotated[Line, Field(min_length=1, max_length=120)]] = Field(
+        default_factory=list, max_length=20
+    )
+    notes: FreeText | None = Field(default=None, max_length=2000)
 
     _nat = field_validator("nationality")(classmethod(lambda cls, v: _country(v)))
 
@@ -148,64 +192,66 @@ class DocumentStatus(StrEnum):
 class DocumentData(_Data):
     status: DocumentStatus
     document_type: DocumentType
-    number: str = Field(min_length=1, max_length=40)
-    issuing_country: str
-    holder_name: str | None = Field(default=None, max_length=200)
-    notes: str | None = Field(default=None, max_length=2000)
+    number: Line = Field(min_length=1, max_length=40)
+    issuing_country: Line
+    holder_name: Line | None = Field(default=None, max_length=200)
+    notes: FreeText | None = Field(default=None, max_length=2000)
 
     _ic = field_validator("issuing_country")(classmethod(lambda cls, v: _required_country(v)))
 
 
 class VehicleData(_Data):
-    plate: str
-    country: str
-    make: str | None = Field(default=None, max_length=60)
-    model: str | None = Field(default=None, max_length=60)
-    colour: str | None = Field(default=None, max_length=40)
-    status: str = Field(default="watch", pattern="^(stolen|wanted|watch)$")
-    notes: str | None = Field(default=None, max_length=2000)
+    plate: Line = Field(max_length=40)
+    country: Line
+    make: Line | None = Field(default=None, max_length=60)
+    model: Line | None = Field(default=None, max_length=60)
+    colour: Line | None = Field(default=None, max_length=40)
+    status: Line = Field(default="watch", pattern="^(stolen|wanted|watch)$")
+    notes: FreeText | None = Field(default=None, max_length=2000)
 
     _c = field_validator("country")(classmethod(lambda cls, v: _required_country(v)))
 
 
 class VesselData(_Data):
-    name: str = Field(min_length=1, max_length=120)
-    imo: str | None = None
-    mmsi: str | None = None
-    flag: str | None = None
-    vessel_type: str | None = Field(default=None, max_length=60)
-    notes: str | None = Field(default=None, max_length=2000)
+    name: Line = Field(min_length=1, max_length=120)
+    imo: Line | None = Field(default=None, max_length=40)
+    mmsi: Line | None = Field(default=None, max_length=40)
+    flag: Line | None = None
+    vessel_type: Line | None = Field(default=None, max_length=60)
+    notes: FreeText | None = Field(default=None, max_length=2000)
 
     _f = field_validator("flag")(classmethod(lambda cls, v: _country(v)))
 
 
 class ContainerData(_Data):
-    number: str
-    status: str = Field(default="watch", pattern="^(watch|suspect|seized|cleared)$")
-    last_port: str | None = Field(default=None, max_length=80)
-    notes: str | None = Field(default=None, max_length=2000)
+    number: Line = Field(max_length=40)
+    status: Line = Field(default="watch", pattern="^(watch|suspect|seized|cleared)$")
+    last_port: Line | None = Field(default=None, max_length=80)
+    notes: FreeText | None = Field(default=None, max_length=2000)
 
 
 class OrganisationData(_Data):
-    name: str = Field(min_length=1, max_length=200)
-    country: str | None = None
-    org_type: str | None = Field(default=None, max_length=60)
-    aliases: list[str] = Field(default_factory=list, max_length=20)
-    notes: str | None = Field(default=None, max_length=2000)
+    name: Line = Field(min_length=1, max_length=200)
+    country: Line | None = None
+    org_type: Line | None = Field(default=None, max_length=60)
+    aliases: list[Annotated[Line, Field(min_length=1, max_length=200)]] = Field(
+        default_factory=list, max_length=20
+    )
+    notes: FreeText | None = Field(default=None, max_length=2000)
 
     _c = field_validator("country")(classmethod(lambda cls, v: _country(v)))
 
 
 class SeizureData(_Data):
-    reference: str = Field(min_length=1, max_length=60)
-    date: date
-    country: str
-    place: str = Field(min_length=1, max_length=120)
-    substance: str = Field(min_length=1, max_length=60)
-    quantity_kg: float = Field(ge=0, le=1_000_000)
-    container: str | None = None
-    vessel_imo: str | None = None
-    notes: str | None = Field(default=None, max_length=2000)
+    reference: Line = Field(min_length=1, max_length=60)
+    date: PastDate
+    country: Line
+    place: Line = Field(min_length=1, max_length=120)
+    substance: Line = Field(min_length=1, max_length=60)
+    quantity_kg: Quantity
+    container: Line | None = Field(default=None, max_length=40)
+    vessel_imo: Line | None = Field(default=None, max_length=40)
+    notes: FreeText | None = Field(default=None, max_length=2000)
 
     _c = field_validator("country")(classmethod(lambda cls, v: _required_country(v)))
 
@@ -227,57 +273,6 @@ MODELS: dict[RecordKind, type[_Data]] = {
     RecordKind.ORGANISATION: OrganisationData,
     RecordKind.SEIZURE: SeizureData,
 }
-
-_MESSAGES = {
-    "missing": "falta este campo obligatorio",
-    "extra_forbidden": "campo desconocido",
-    "date_from_datetime_parsing": "fecha inválida (use AAAA-MM-DD)",
-    "date_parsing": "fecha inválida (use AAAA-MM-DD)",
-    "date_from_datetime_inexact": "fecha inválida (use AAAA-MM-DD)",
-    "string_too_short": "texto vacío o demasiado corto",
-    "string_too_long": "texto demasiado largo",
-    "string_type": "se esperaba un texto",
-    "float_parsing": "se esperaba un número",
-    "too_long": "demasiados elementos",
-    "json_invalid": "JSON mal formado",
-    "model_attributes_type": "se esperaba un objeto JSON",
-    "dict_type": "se esperaba un objeto JSON",
-    "int_parsing": "se esperaba un número entero",
-    "greater_than_equal": "valor demasiado pequeño",
-    "less_than_equal": "valor demasiado grande",
-}
-
-
-def problems_from_validation(exc: ValidationError, *, prefix: str) -> list[FieldProblem]:
-    """Pydantic errors as Spanish field problems (``prefix.field.sub``)."""
-    return problems_from_errors(list(exc.errors()), prefix=prefix)
-
-
-def problems_from_errors(errors: Sequence[Any], *, prefix: str) -> list[FieldProblem]:
-    """Pydantic-style error dicts (also FastAPI's) as Spanish field problems."""
-    problems = []
-    for err in errors:
-        loc = ".".join(str(p) for p in (prefix, *err["loc"]) if str(p))
-        kind = err["type"]
-        if kind == "enum":
-            expected = err.get("ctx", {}).get("expected", "")
-            message = f"valor desconocido '{err.get('input')}'; se admite: {expected}"
-        elif kind == "string_pattern_mismatch":
-            pattern = str(err.get("ctx", {}).get("pattern", "")).strip("^$()")
-            message = f"valor no permitido '{err.get('input')}'; se admite: {pattern}"
-        elif kind in ("value_error", "assertion_error"):
-            message = str(err.get("ctx", {}).get("error", err["msg"]))
-        else:
-            message = _MESSAGES.get(kind, err["msg"])
-        problems.append(FieldProblem(loc, message))
-    return problems
-
-
-def raise_validation(exc: ValidationError, *, prefix: str) -> InputError:
-    """An ``InputError`` whose message names every offending field."""
-    problems = problems_from_validation(exc, prefix=prefix)
-    message = "; ".join(f"{p.field}: {p.message}" for p in problems)
-    return InputError(message, problems=problems)
 
 
 def _normalise_ids(kind: RecordKind, model: _Data) -> None:
@@ -309,11 +304,15 @@ def validate_data(kind: RecordKind | str, data: Any) -> dict[str, Any]:
     except ValueError:
         allowed = ", ".join(k.value for k in RecordKind)
         raise InputError.at(
-            "kind", f"tipo de registro desconocido '{kind}'; se admite: {allowed}"
+            "kind", f"tipo de registro desconocido '{shown(kind)}'; se admite: {allowed}"
         ) from None
     if not isinstance(data, dict):
         raise InputError.at("data", "se esperaba un objeto JSON")
     check_neutrality(data)
+    for key in data:
+        if not isinstance(key, str) or text_problem(key)[1] is not None:
+            # Pydantic reports a bad key without its name; name it here, escaped.
+            raise InputError.at(f"data.{shown(key)}", "nombre de campo no válido")
     try:
         model = MODELS[record_kind].model_validate(data)
     except ValidationError as exc:

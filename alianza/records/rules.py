@@ -3,6 +3,11 @@
 A record's rules are stored on every version and enforced in code: who may see it
 (scope), what it may be used for (handling code, purpose, legal basis), how reliable it
 is (evaluation grade), and when a person must look at it again (review date).
+
+``Rules`` validates rules wherever they come from, a partner's old versions included, so
+it cannot refuse a review date in the past (a version written in 2025 legitimately says
+2026-01-01). A local write must also call ``check_local_write`` (or validate with
+``context=LOCAL_WRITE``), which refuses a review date already past.
 """
 
 from __future__ import annotations
@@ -10,10 +15,29 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 from enum import StrEnum
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
-from alianza.records.countries import normalize_country
+from alianza.codes.countries import normalize_country
+from alianza.codes.dates import IsoDate, not_past
+from alianza.codes.text import gate_line, gate_multiline
+from alianza.errors import InputError
+
+# One-line text and free text of several lines, through the one text gate.
+Line = Annotated[str, BeforeValidator(gate_line)]
+FreeText = Annotated[str, BeforeValidator(gate_multiline)]
+
+# Validation context of a local write: ``Rules.model_validate(data, context=LOCAL_WRITE)``.
+LOCAL_WRITE = {"alianza.write": "local"}
 
 
 class RecordKind(StrEnum):
@@ -68,19 +92,26 @@ class Rules(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     handling_code: HandlingCode = HandlingCode.H0
-    handling_note: str | None = Field(default=None, max_length=500)
+    handling_note: FreeText | None = Field(default=None, max_length=500)
     source_grade: SourceGrade = SourceGrade.X
     info_grade: InfoGrade = InfoGrade.I4
-    purpose: str = Field(min_length=3, max_length=200)
-    legal_basis: str = Field(min_length=3, max_length=300)
+    purpose: Line = Field(min_length=3, max_length=200)
+    legal_basis: Line = Field(min_length=3, max_length=300)
     scope: Scope = Scope.AGENCY
-    scope_countries: list[str] = Field(default_factory=list)
-    review_date: date | None = None
+    scope_countries: list[Line] = Field(default_factory=list, max_length=20)
+    review_date: IsoDate | None = None
 
     @field_validator("scope_countries")
     @classmethod
     def _countries(cls, value: list[str]) -> list[str]:
         return sorted({normalize_country(c) for c in value})
+
+    @field_validator("review_date")
+    @classmethod
+    def _review(cls, value: date | None, info: ValidationInfo) -> date | None:
+        if value is not None and _is_local(info.context):
+            not_past(value)
+        return value
 
     @model_validator(mode="after")
     def _coherent(self) -> Rules:
@@ -91,3 +122,29 @@ class Rules(BaseModel):
         if self.scope is not Scope.PARTNERS and self.scope_countries:
             raise ValueError("scope_countries solo se usa con el alcance 'partners'")
         return self
+
+
+def _is_local(context: Any) -> bool:
+    return isinstance(context, dict) and context.get("alianza.write") == "local"
+
+
+def check_local_write(rules: Rules, *, today: date | None = None) -> Rules:
+    """``rules`` if this node may write them now: a review date, if set, is not past.
+
+    Only for local writes (create, update, import, renew): a partner's version keeps the
+    review date it was written with.
+    """
+    check_review_date(rules.review_date, today=today)
+    return rules
+
+
+def check_review_date(
+    value: date | None, *, today: date | None = None, field: str = "rules.review_date"
+) -> None:
+    """Refuse a review date in the past (``InputError`` naming ``field``)."""
+    if value is None:
+        return
+    try:
+        not_past(value, today=today)
+    except ValueError as exc:
+        raise InputError.at(field, str(exc)) from None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -21,7 +21,7 @@ from alianza.audit.service import audit_act, lock_head
 from alianza.auth.permissions import Action, Principal, authorize, visible_clause
 from alianza.errors import Conflict, InputError, NotFound, PermissionDenied
 from alianza.node.context import Node
-from alianza.records.keys import label, query_keys, record_keys
+from alianza.records.keys import query_keys, record_keys
 from alianza.records.kinds import validate_data
 from alianza.records.models import (
     RECORD_KEYS,
@@ -30,7 +30,9 @@ from alianza.records.models import (
     RecordKey,
     RecordVersion,
 )
-from alianza.records.rules import RecordKind, Rules, scope_text
+from alianza.records.policy import KindOf
+from alianza.records.rules import check_local_write, RecordKind, Rules
+from alianza.records.state import apply_state, record_state
 from alianza.records.versions import signed_version_row
 
 
@@ -64,7 +66,9 @@ def _now() -> datetime:
 
 
 def settle_rules(rules: Rules, *, node: Node, today: date | None = None) -> dict[str, Any]:
-    """Rules with the review date filled in (default: today plus the review period)."""
+    """Rules with the review date filled in (default: today plus the review period); a
+    review date already past is refused (a local write, unlike a partner's version)."""
+    check_local_write(rules)
     dumped = rules.model_dump(mode="json")
     if rules.review_date is None:
         base = today or _now().date()
@@ -126,7 +130,7 @@ def create_record(
 ) -> RecordView:
     """Validate and store a new record owned by the principal's agency."""
     the_kind = _kind(kind)
-    authorize(principal, Action.WRITE, kind=the_kind)
+    authorize(principal, Action.WRITE, KindOf(the_kind))
     clean = validate_data(the_kind, data)
     settled = settle_rules(rules, node=node)
     lock_head(session)
@@ -137,15 +141,10 @@ def create_record(
         owner_country=principal.country,
         owner_agency=principal.agency,
         origin=node.node_id,
-        version=1,
-        deleted=False,
-        handling_code=settled["handling_code"],
-        scope=settled["scope"],
-        scope_countries=scope_text(settled["scope_countries"]),
-        review_date=date.fromisoformat(settled["review_date"]),
-        label=label(the_kind, clean),
         created_at=now,
-        updated_at=now,
+        **record_state(
+            kind=the_kind, data=clean, rules=settled, version=1, tombstone=False, at=now
+        ),
     )
     session.add(record)
     session.flush()
@@ -196,7 +195,7 @@ def _writable(
     action: Action = Action.WRITE,
 ) -> Record:
     record = _readable(session, principal, record_id)
-    authorize(principal, action, record=record)
+    authorize(principal, action, record)
     if record.origin != node.node_id:
         raise PermissionDenied(
             f"El registro {record_id} es una copia recibida de {record.owner_agency} "
@@ -210,7 +209,7 @@ def _readable(session: Session, principal: Principal, record_id: str) -> Record:
     if record is None:
         raise NotFound(f"No existe el registro {record_id}.")
     try:
-        authorize(principal, Action.READ, record=record)
+        authorize(principal, Action.READ, record)
     except PermissionDenied:
         # Out of scope looks exactly like absent: a caller learns nothing about existence.
         raise NotFound(f"No existe el registro {record_id}.") from None
@@ -306,15 +305,12 @@ def _new_version(
         at=now,
     )
     session.execute(insert(RECORD_VERSIONS), [row])
-    record.version = version
-    record.deleted = tombstone
-    record.handling_code = rules["handling_code"]
-    record.scope = rules["scope"]
-    record.scope_countries = scope_text(rules["scope_countries"])
-    record.review_date = date.fromisoformat(rules["review_date"])
-    if data is not None:
-        record.label = label(RecordKind(record.kind), data)
-    record.updated_at = now
+    apply_state(
+        record,
+        record_state(
+            kind=record.kind, data=data, rules=rules, version=version, tombstone=tombstone, at=now
+        ),
+    )
     session.flush()
 
 
@@ -417,6 +413,38 @@ def iter_visible(
             return
         yield from _views(session, page)
         last = page[-1].id
+
+
+def export(
+    session: Session,
+    *,
+    node: Node,
+    principal: Principal,
+    fmt: str,
+    kind: str | None = None,
+    write: Callable[[str], object],
+) -> int:
+    """Write every live record the principal may see, as FtM lines or CSV, through
+    ``write``; the disclosure is audited with the ids it contained. Returns the count."""
+    from alianza.records import csvio, ftm  # the writers load followthemoney's model
+
+    authorize(principal, Action.EXPORT)
+    if fmt not in ("ftm", "csv"):
+        raise InputError.at("format", f"formato desconocido '{fmt}'; se admite: ftm, csv")
+    if kind:
+        authorize(principal, Action.EXPORT, KindOf(_kind(kind).value))
+    ids: list[str] = []
+
+    def tracked() -> Iterator[RecordView]:
+        for view in iter_visible(session, principal=principal, kind=kind):
+            ids.append(view.record.id)
+            yield view
+
+    writer = ftm.write_lines if fmt == "ftm" else csvio.write_rows
+    for chunk in writer(tracked()):
+        write(chunk)
+    audit_act(session, node, principal, "record.export", fmt, {"count": len(ids), "ids": ids})
+    return len(ids)
 
 
 def count_records(session: Session) -> dict[str, int]:

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse
+from starlette.concurrency import run_in_threadpool
 
-from alianza.audit.service import audit_act
-from alianza.auth.permissions import Action, authorize
+from alianza.auth.permissions import Action, Principal
 from alianza.errors import InputError
+from alianza.node.context import Node
 from alianza.records import csvio, ftm, review
 from alianza.records import service as records
 from alianza.records.importer import import_items
@@ -26,9 +27,15 @@ from alianza.records.schemas import (
     ReviewItem,
     VersionRead,
 )
-from alianza.web.deps import NodeDep, PrincipalDep, unit
+from alianza.web.deps import NodeDep, require, unit
 
 router = APIRouter(prefix="/api/v1/records", tags=["registros"])
+
+# Each route's declared action (``web.deps.require``); the service checks the record.
+Reader = Annotated[Principal, require(Action.READ)]
+Writer = Annotated[Principal, require(Action.WRITE)]
+Exporter = Annotated[Principal, require(Action.EXPORT)]
+Reviewer = Annotated[Principal, require(Action.REVIEW)]
 
 
 class Format(StrEnum):
@@ -43,11 +50,11 @@ def _read(view: records.RecordView) -> RecordRead:
 @router.get("", response_model=list[RecordRead], summary="Buscar registros visibles")
 def search_records(
     node: NodeDep,
-    principal: PrincipalDep,
+    principal: Reader,
     q: Annotated[str | None, Query(max_length=200, description="nombre o identificador")] = None,
     kind: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
 ) -> list[RecordRead]:
     with unit(node) as session:
         views = records.search(
@@ -57,7 +64,7 @@ def search_records(
 
 
 @router.post("", response_model=RecordRead, status_code=201, summary="Crear un registro")
-def create_record(body: RecordCreate, node: NodeDep, principal: PrincipalDep) -> RecordRead:
+def create_record(body: RecordCreate, node: NodeDep, principal: Writer) -> RecordRead:
     with unit(node) as session:
         view = records.create_record(
             session,
@@ -72,7 +79,7 @@ def create_record(body: RecordCreate, node: NodeDep, principal: PrincipalDep) ->
 
 
 @router.get("/review-due", response_model=list[ReviewItem], summary="Registros por revisar")
-def review_due(node: NodeDep, principal: PrincipalDep) -> list[ReviewItem]:
+def review_due(node: NodeDep, principal: Reviewer) -> list[ReviewItem]:
     with unit(node) as session:
         rows = review.review_due(session, node=node, principal=principal)
         return [
@@ -84,7 +91,7 @@ def review_due(node: NodeDep, principal: PrincipalDep) -> list[ReviewItem]:
 async def import_records(
     request: Request,
     node: NodeDep,
-    principal: PrincipalDep,
+    principal: Writer,
     format: Format = Format.FTM,
     purpose: str | None = None,
     legal_basis: str | None = None,
@@ -98,8 +105,6 @@ async def import_records(
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError.at("body", f"el archivo no es UTF-8 (byte {exc.start})") from None
-    lines = text.splitlines(keepends=True)
-    items = ftm.read_lines(lines) if format is Format.FTM else csvio.read_rows(lines)
     defaults = {
         "purpose": purpose,
         "legal_basis": legal_basis,
@@ -108,6 +113,16 @@ async def import_records(
         "info_grade": info_grade.value if info_grade else None,
         "scope": scope.value if scope else None,
     }
+    # Off the event loop: a long import must not stop the node answering (partners'
+    # hit/no-hit queries have a 30-second timeout).
+    return await run_in_threadpool(_import, node, principal, text, format, defaults)
+
+
+def _import(
+    node: Node, principal: Principal, text: str, format: Format, defaults: dict[str, Any]
+) -> ImportSummary:
+    lines = text.splitlines(keepends=True)
+    items = ftm.read_lines(lines) if format is Format.FTM else csvio.read_rows(lines)
     with unit(node) as session:
         result = import_items(
             session,
@@ -124,27 +139,25 @@ async def import_records(
 
 @router.get("/export", response_class=PlainTextResponse, summary="Exportar lo visible (FtM o CSV)")
 def export_records(
-    node: NodeDep, principal: PrincipalDep, format: Format = Format.FTM, kind: str | None = None
+    node: NodeDep, principal: Exporter, format: Format = Format.FTM, kind: str | None = None
 ) -> PlainTextResponse:
-    authorize(principal, Action.EXPORT)
+    chunks: list[str] = []
     with unit(node) as session:
-        views = list(records.iter_visible(session, principal=principal, kind=kind))
-        writer = ftm.write_lines if format is Format.FTM else csvio.write_rows
-        body = "".join(writer(views))
-        audit_act(
+        records.export(
             session,
-            node,
-            principal,
-            "record.export",
-            format.value,
-            {"count": len(views), "ids": [v.record.id for v in views]},
+            node=node,
+            principal=principal,
+            fmt=format.value,
+            kind=kind,
+            write=chunks.append,
         )
+    body = "".join(chunks)
     media = "application/x-ndjson" if format is Format.FTM else "text/csv"
     return PlainTextResponse(body, media_type=media)
 
 
 @router.get("/{record_id}", response_model=RecordRead, summary="Leer un registro")
-def get_record(record_id: str, node: NodeDep, principal: PrincipalDep) -> RecordRead:
+def get_record(record_id: str, node: NodeDep, principal: Reader) -> RecordRead:
     with unit(node) as session:
         return _read(
             records.get_record(session, node=node, principal=principal, record_id=record_id)
@@ -153,7 +166,7 @@ def get_record(record_id: str, node: NodeDep, principal: PrincipalDep) -> Record
 
 @router.put("/{record_id}", response_model=RecordRead, summary="Nueva versión de un registro")
 def update_record(
-    record_id: str, body: RecordUpdate, node: NodeDep, principal: PrincipalDep
+    record_id: str, body: RecordUpdate, node: NodeDep, principal: Writer
 ) -> RecordRead:
     with unit(node) as session:
         view = records.update_record(
@@ -170,9 +183,7 @@ def update_record(
 
 
 @router.delete("/{record_id}", response_model=RecordRead, summary="Eliminar (lápida firmada)")
-def delete_record(
-    record_id: str, body: ReasonIn, node: NodeDep, principal: PrincipalDep
-) -> RecordRead:
+def delete_record(record_id: str, body: ReasonIn, node: NodeDep, principal: Writer) -> RecordRead:
     with unit(node) as session:
         view = records.delete_record(
             session, node=node, principal=principal, record_id=record_id, reason=body.reason
@@ -181,7 +192,7 @@ def delete_record(
 
 
 @router.get("/{record_id}/history", response_model=list[VersionRead], summary="Historial")
-def history(record_id: str, node: NodeDep, principal: PrincipalDep) -> list[VersionRead]:
+def history(record_id: str, node: NodeDep, principal: Reader) -> list[VersionRead]:
     with unit(node) as session:
         rows = records.history(session, node=node, principal=principal, record_id=record_id)
         return [
@@ -203,7 +214,7 @@ def history(record_id: str, node: NodeDep, principal: PrincipalDep) -> list[Vers
 
 
 @router.post("/{record_id}/renew", response_model=RecordRead, summary="Renovar tras revisión")
-def renew(record_id: str, body: RenewIn, node: NodeDep, principal: PrincipalDep) -> RecordRead:
+def renew(record_id: str, body: RenewIn, node: NodeDep, principal: Reviewer) -> RecordRead:
     with unit(node) as session:
         view = review.renew(
             session,

@@ -18,8 +18,9 @@ import pyarrow as pa
 from alianza.auth.permissions import Action, Principal, authorize
 from alianza.identity import linker
 from alianza.identity.features import FEATURE_COLUMNS
+from alianza.records.policy import KindOf
 from alianza.screening.scorer import list_prior
-from alianza.screening.service import TF_MIN_ENTRIES, Screener, visible_to
+from alianza.screening.service import SCREEN, TF_MIN_ENTRIES, Screener, visible_to
 
 
 def watch_frame(screener: Screener, *, principal: Principal) -> tuple[pa.Table, list[str]]:
@@ -75,7 +76,8 @@ def screen_batch(
     threshold: float = 0.5,
 ) -> pd.DataFrame:
     """(traveller_id, record_id, probability) at or above ``threshold``, best first."""
-    authorize(principal, Action.READ, kind="person")
+    authorize(principal, SCREEN)
+    authorize(principal, Action.READ, KindOf("person"))
     watch, labels = watch_frame(screener, principal=principal)
     model = screener.model if len(watch) >= TF_MIN_ENTRIES else without_tf(screener.model)
     model = {

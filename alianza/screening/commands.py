@@ -10,16 +10,14 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from alianza.audit.service import audit_act
 from alianza.auth.permissions import Principal
 from alianza.cli_support import DirOpt, UserOpt, acting, console, err_console, open_cli_node
-from alianza.db import transaction
 from alianza.errors import InputError
 from alianza.identity.commands import check_output
 from alianza.identity.contract import read_registry, write_csv
-from alianza.screening.batch import screen_batch
+from alianza.screening.flows import screen, screen_list
 from alianza.screening.scorer import STATUS_ES
-from alianza.screening.service import Screener, screen
+from alianza.screening.service import Screener
 
 
 def screen_command(
@@ -102,24 +100,14 @@ def _batch(
         err_console.print(f"[yellow]omitida[/] {escape(path.name)}, {escape(str(problem))}")
     started = time.monotonic()
     with console.status(f"controlando {len(registry.rows):,} viajeros…"):
-        found = screen_batch(
-            screener, principal=principal, travellers=registry.rows, threshold=threshold
+        found = screen_list(
+            screener,
+            principal=principal,
+            travellers=registry.rows,
+            source=path.name,
+            threshold=threshold,
         )
     seconds = time.monotonic() - started
-    # Audited before anything is disclosed: which of our records the list matched.
-    with transaction(screener.node.sessions) as session:
-        audit_act(
-            session,
-            screener.node,
-            principal,
-            "screening.batch",
-            path.name,
-            {
-                "travellers": len(registry.rows),
-                "candidates": len(found),
-                "records": sorted({r for r in found["record_id"] if not r.startswith("socio:")}),
-            },
-        )
     rows = zip(found["traveller_id"], found["record_id"], found["probability"], strict=True)
     write_csv(
         output,

@@ -17,19 +17,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from fastapi import FastAPI
 from rigour.territories import get_territories
 from sqlalchemy import select
 
-from alianza.audit.service import audit_act
-from alianza.auth.permissions import Action, Principal, authorize, in_scope
-from alianza.db import transaction
-from alianza.errors import AlianzaError, InputError
+from alianza.auth.permissions import Action, Principal, allowed
+from alianza.errors import InputError
 from alianza.identity.contract import HEADER, check_row
 from alianza.identity.defaults import default_model
 from alianza.identity.features import features
 from alianza.identity.mrz import parse_mrz
 from alianza.node.context import Node
 from alianza.records.models import Record
+from alianza.records.policy import RecordRef
 from alianza.screening.index import Entry, WatchIndex
 from alianza.screening.scorer import Evidence, Scorer, list_prior, probability
 
@@ -74,6 +74,8 @@ class Screening:
     document_checks: list[str] = field(default_factory=list)  # failed MRZ/ID check digits
 
 
+# The screening domain's action: check a traveller or a passenger list against the list.
+SCREEN = "screen"
 TF_MIN_ENTRIES = 10_000
 MATCH = 0.5  # probability from which a partner's person query is answered HIT
 
@@ -181,16 +183,19 @@ def visible_to(principal: Principal) -> Callable[[Entry], bool]:
     """Whether ``principal`` may see an entry's record (its scope and agency)."""
 
     def visible(entry: Entry) -> bool:
-        return in_scope(
-            country=principal.country,
-            agency=principal.agency,
-            owner_country=entry.owner_country,
-            owner_agency=entry.owner_agency,
-            scope=entry.scope,
-            scope_countries=entry.scope_countries,
-        )
+        return allowed(principal, Action.READ, _ref(entry))
 
     return visible
+
+
+def _ref(entry: Entry) -> RecordRef:
+    return RecordRef(
+        kind="person",
+        owner_country=entry.owner_country,
+        owner_agency=entry.owner_agency,
+        scope=entry.scope,
+        scope_countries=entry.scope_countries,
+    )
 
 
 def traveller_from(
@@ -233,87 +238,6 @@ def alpha2(code: str) -> str:
     return _alpha3().get(code, "")
 
 
-def screen(
-    screener: Screener,
-    *,
-    principal: Principal,
-    values: dict[str, str | None],
-    mrz: str | None = None,
-    limit: int = 10,
-    ask_partners: bool = True,
-) -> Screening:
-    """Rank the watch list for one traveller; partners' records become hit/no-hit queries."""
-    authorize(principal, Action.READ, kind="person")
-    traveller, failed = traveller_from(values, mrz=mrz)
-    node = screener.node
-    screener.refresh()
-
-    found = screener.rank(traveller, allowed=visible_to(principal), limit=limit)
-    partners: dict[str, list[Candidate]] = {}
-    candidates = []
-    for candidate, entry in found:
-        if entry.origin == node.node_id:
-            candidate.record_id = entry.record_id
-        else:
-            candidate.partner = {"node": entry.origin, "country": entry.owner_country}
-            if candidate.probability >= MATCH:
-                # Only a likely match is worth telling the partner about this traveller.
-                partners.setdefault(entry.origin, []).append(candidate)
-            else:
-                candidate.partner["result"] = "NO_CONSULTADO"
-        candidates.append(candidate)
-    for peer, asked in partners.items():
-        answer = _ask_partner(node, principal, peer, traveller) if ask_partners else {}
-        for candidate in asked:
-            candidate.partner.update(answer)
-    with transaction(node.sessions) as session:
-        audit_act(
-            session,
-            node,
-            principal,
-            "screening.query",
-            "person",
-            {
-                "fields": sorted(k for k, v in traveller.items() if v),
-                "mrz": bool(mrz),
-                "records": [c.record_id for c in candidates if c.record_id],
-                "partners": sorted(partners),
-            },
-        )
-    return Screening(traveller=traveller, candidates=candidates, document_checks=failed)
-
-
-def _ask_partner(
-    node: Node, principal: Principal, peer: str, traveller: dict[str, str]
-) -> dict[str, Any]:
-    from alianza.exchange import service as exchange
-
-    if traveller["given_names"] and traveller["surname_1"] and traveller["birth_date"]:
-        kind, values = "person", {k: traveller[k] for k in PERSON_QUERY}
-    elif traveller["document_number"]:
-        # No name and birth date to ask by: the document is the question.
-        kind, values = "document", {"number": traveller["document_number"]}
-    else:
-        return {
-            "result": "ERROR",
-            "error": "para consultar al socio hacen falta nombre, apellido y fecha de "
-            "nacimiento, o un documento",
-        }
-    try:
-        [answer] = exchange.query_peers(
-            node,
-            principal=principal,
-            kind=kind,
-            values=values,
-            purpose="border_control",
-            only=peer,
-            log_values=False,
-        )
-    except AlianzaError as exc:
-        return {"result": "ERROR", "error": exc.message}
-    return {k: answer.get(k) for k in ("result", "hits", "error", "agency") if k in answer}
-
-
 def explain_text(evidence: list[Evidence], *, english: bool) -> str:
     """One line: what agreed, what differed, what was missing."""
     groups: dict[str, list[str]] = {"agrees": [], "differs": [], "missing": []}
@@ -354,17 +278,20 @@ class IdentityMatcher:
             "birth_date": query.birth_date,
         }
 
-        def allowed(entry: Entry) -> bool:
+        peer = Principal.peer(node_id="", country=peer_country, agency=peer_agency)
+
+        def offered(entry: Entry) -> bool:
             if entry.origin != node_id or (judicial and entry.handling_code == "H1"):
                 return False
-            return in_scope(
-                country=peer_country,
-                agency=peer_agency,
-                owner_country=entry.owner_country,
-                owner_agency=entry.owner_agency,
-                scope=entry.scope,
-                scope_countries=entry.scope_countries,
-            )
+            return allowed(peer, Action.READ, _ref(entry))
 
-        found = self.screener.rank(traveller, allowed=allowed, limit=10, min_probability=MATCH)
+        found = self.screener.rank(traveller, allowed=offered, limit=10, min_probability=MATCH)
         return [(entry.record_id, "person") for _, entry in found]
+
+
+def attach(app: FastAPI, node: Node) -> None:
+    """The screening domain's start-up hook: the watch list, and the person matcher that
+    partners' hit/no-hit queries use."""
+    screener = Screener(node)
+    app.state.screener = screener
+    app.state.person_matcher = IdentityMatcher(screener)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from alianza.screening.service import Screener, screen
-from alianza.web.deps import PrincipalDep
+from alianza.auth.permissions import Principal
+from alianza.screening.flows import screen
+from alianza.screening.service import SCREEN, Screener
+from alianza.web.deps import require
 
 router = APIRouter(tags=["control fronterizo"])
 
@@ -44,7 +46,9 @@ class ScreenOut(BaseModel):
 
 
 @router.post("/api/v1/screen", response_model=ScreenOut, summary="Control de un viajero")
-def screen_traveller(body: ScreenIn, request: Request, principal: PrincipalDep) -> ScreenOut:
+def screen_traveller(
+    body: ScreenIn, request: Request, principal: Annotated[Principal, require(SCREEN)]
+) -> ScreenOut:
     screener: Screener = request.app.state.screener
     values = body.model_dump(exclude={"mrz", "limit", "ask_partners"})
     result = screen(

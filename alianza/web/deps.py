@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from alianza.auth import service as auth
-from alianza.auth.permissions import Principal
+from alianza.auth.permissions import Principal, authorize
 from alianza.db import transaction
 from alianza.errors import AuthenticationError
 from alianza.node.context import Node
@@ -36,15 +36,32 @@ def unit(node: Node) -> Iterator[Session]:
 
 
 def get_principal(
+    request: Request,
     node: NodeDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
-    """The user behind the bearer token, or 401."""
+    """The user behind the bearer token, or 401 (kept on the request: denials are audited)."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise AuthenticationError("Falta el token: cabecera 'Authorization: Bearer <token>'.")
     with node.sessions() as session:
         user = auth.authenticate(session, credentials.credentials)
-        return auth.principal_of(user)
+        principal = auth.principal_of(user)
+    request.state.principal = principal
+    return principal
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def require(action: str) -> Any:
+    """A route's declared action: the authenticated principal, if their role holds it.
+
+    Runs before the body is read, so a role that may never call a route gets 403 whatever
+    it sends. The service behind the route still authorises the act on its resource.
+    """
+
+    def dependency(principal: PrincipalDep) -> Principal:
+        authorize(principal, action)
+        return principal
+
+    return Depends(dependency)

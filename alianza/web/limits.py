@@ -1,8 +1,9 @@
-"""Refuse oversized request bodies before they are read into memory."""
+"""Refuse oversized request bodies before the application sees them."""
 
 from __future__ import annotations
 
 import json
+from collections import deque
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -11,6 +12,11 @@ from alianza.errors import PayloadTooLarge
 
 class BodyLimit:
     """ASGI middleware: 413 with a problem body when a request exceeds ``limit`` bytes.
+
+    A declared ``Content-Length`` is checked at once (the server never delivers more than
+    it declares). A body without one (``Transfer-Encoding: chunked``) is read here, up to
+    the limit, before the application runs: refusing it from inside the application's
+    ``receive`` reached FastAPI's body parser, which answers any exception with 400.
 
     Written by hand: Starlette and FastAPI have no body-size limit, and uvicorn's
     ``--limit-*`` options cover concurrency, not size.
@@ -25,29 +31,32 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         declared = dict(scope.get("headers", [])).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            await self._refuse(send)
-            return
-        seen = 0
-        too_big = False
-
-        async def counted() -> Message:
-            nonlocal seen, too_big
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.limit:
-                    too_big = True
-                    raise PayloadTooLarge(self._detail())
-            return message
-
-        try:
-            await self.app(scope, counted, send)
-        except PayloadTooLarge:
-            if too_big:
+        if declared is not None and declared.isdigit():
+            if int(declared) > self.limit:
                 await self._refuse(send)
                 return
-            raise
+            await self.app(scope, receive, send)
+            return
+        buffered: deque[Message] = deque()
+        seen = 0
+        while True:
+            message = await receive()
+            buffered.append(message)
+            if message["type"] != "http.request":
+                break  # the client went away: the application will see it too
+            seen += len(message.get("body", b""))
+            if seen > self.limit:
+                await self._refuse(send)
+                return
+            if not message.get("more_body", False):
+                break
+
+        async def replay() -> Message:
+            if buffered:
+                return buffered.popleft()
+            return await receive()
+
+        await self.app(scope, replay, send)
 
     def _detail(self) -> str:
         return f"El contenido supera el máximo de {self.limit} bytes (ALIANZA_MAX_BODY_BYTES)."
@@ -61,6 +70,7 @@ class BodyLimit:
                 "headers": [
                     (b"content-type", b"application/problem+json"),
                     (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),
                 ],
             }
         )

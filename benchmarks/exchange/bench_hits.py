@@ -39,7 +39,8 @@ from sqlalchemy import func, select
 from alianza.audit.models import AuditEntry
 from alianza.auth import service as auth
 from alianza.db import transaction
-from alianza.exchange import service as exchange
+from alianza.exchange import flows as exchange
+from alianza.exchange import service as exchange_service
 from alianza.node.context import open_node
 from alianza.node.service import init_node
 from alianza.records import ftm
@@ -101,7 +102,7 @@ def queries(
 ) -> list[dict[str, Any]]:
     """Identifier queries: ~70% of keys the peer may see (hits), the rest misses."""
     node = open_node(Settings(data_dir=directory, database_url=database_url))
-    from alianza.auth.permissions import scope_clause
+    from alianza.records.policy import scope_clause
 
     with node.sessions() as s:
         keys = list(
@@ -267,7 +268,7 @@ def main() -> None:
         for old in s.scalars(select(Peer)):
             s.delete(old)
         s.flush()
-        exchange.add_peer(
+        exchange_service.add_peer(
             s,
             node=owner,
             actor="bench",

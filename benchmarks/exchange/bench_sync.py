@@ -30,7 +30,8 @@ from sqlalchemy import create_engine, insert, select
 from alianza.auth import service as auth
 from alianza.db import transaction
 from alianza.demo.generator import generate_records
-from alianza.exchange import service as exchange
+from alianza.exchange import flows as exchange
+from alianza.exchange import service as exchange_service
 from alianza.node.service import init_node
 from alianza.records.importer import ImportItem, import_items
 from alianza.records.models import RECORD_VERSIONS, Base
@@ -79,7 +80,7 @@ def main() -> None:
     url = f"http://127.0.0.1:{port}"
     for a, b, b_url in ((owner, puller, "http://127.0.0.1:9"), (puller, owner, url)):
         with transaction(a.sessions) as s:
-            exchange.add_peer(
+            exchange_service.add_peer(
                 s,
                 node=a,
                 actor="bench",

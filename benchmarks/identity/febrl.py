@@ -16,7 +16,7 @@ nationality,document_type,document_number`` (all strings, "" for missing):
 - ``nationality``: ``AU`` (FEBRL is synthetic Australian data);
 - ``document_number``: ``soc_sec_id`` (7 digits, never missing, corrupted in some B rows);
 - ``document_type``: ``OTHER`` by default. A social-security number is not a passport,
-  and ``alianza.records.identifiers.document_type_for_country("AU")`` (the rule our FtM
+  and ``alianza.codes.identifiers.document_type_for_country("AU")`` (the rule our FtM
   import uses for a foreign national id) gives ``OTHER``; ``normalize_document("OTHER",
   ...)`` accepts the 7 digits and the registry contract reads ``OTHER`` (all 10,000 rows
   pass ``alianza.identity.contract.check_row``). Pass ``document_type="PASSPORT"`` or

@@ -48,7 +48,7 @@ from alianza.identity.contract import check_row
 from alianza.node.context import open_node
 from alianza.node.service import init_node
 from alianza.records import ftm
-from alianza.records.identifiers import document_type_for_country
+from alianza.codes.identifiers import document_type_for_country
 from alianza.records.importer import derived_id, import_items
 from alianza.records.kinds import validate_data
 from alianza.records.rules import RecordKind

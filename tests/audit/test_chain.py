@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import text
 
 from alianza.audit import service as audit
+from alianza.audit.service import audit_act
 from alianza.db import transaction
 from alianza.node.context import Node
 from alianza.node.service import init_node
-from alianza.records.service import audit_act
 from tests.conftest import FreshNode, PgDatabases, _settings
 
 
@@ -19,13 +19,18 @@ def _node_with_entries(fresh: FreshNode, n: int = 30) -> Node:
     node = fresh.init(country="EC", agency="Policía Nacional", checkpoint_every=10)
     with transaction(node.sessions) as session:
         for i in range(n):
-            audit_act(session, node, "tester", "record.read", f"r{i}", {"i": i})
+            audit_act(session, node, node.system, "record.read", f"r{i}", {"i": i})
     return node
 
 
 def _verify(node: Node) -> audit.ChainReport:
     with node.sessions() as session:
-        return audit.verify_chain(session, public_key=node.key.public_hex, node_id=node.node_id)
+        return audit.verify_chain(
+            session,
+            public_key=node.key.public_hex,
+            node_id=node.node_id,
+            checkpoint_every=node.settings.checkpoint_every,
+        )
 
 
 def _sql(node: Node, statement: str) -> None:
@@ -145,7 +150,7 @@ def test_checkpoints_follow_the_setting(fresh: FreshNode, every: int) -> None:
     node = fresh.init(checkpoint_every=every)
     with transaction(node.sessions) as session:
         for i in range(6):
-            audit_act(session, node, "t", "x", str(i), {})
+            audit_act(session, node, node.system, "x", str(i), {})
     report = _verify(node)
     assert report.ok
     assert report.checkpoints == 1 + 6 // every
@@ -156,12 +161,14 @@ def test_batched_append_equals_one_by_one(
     fresh: FreshNode, tmp_path: Path, pg: PgDatabases | None, every: int
 ) -> None:
     """``append_many`` (the hit desk's group commit) chains and checkpoints like appends."""
-    acts = [audit.Act(actor="t", action="x", target=str(i), detail={"i": i}) for i in range(7)]
+    acts = [
+        audit.Act(actor="nodo@PDI.CL", action="x", target=str(i), detail={"i": i}) for i in range(7)
+    ]
     one = fresh.init(checkpoint_every=every)
     with transaction(one.sessions) as session:
         for act in acts:
-            audit_act(session, one, act.actor, act.action, act.target, act.detail)
-        audit_act(session, one, "t", "after", "", {})
+            audit_act(session, one, one.system, act.action, act.target, act.detail)
+        audit_act(session, one, one.system, "after", "", {})
     settings = _settings(tmp_path / "por-lotes", pg, checkpoint_every=every)
     other = init_node(settings, country="CL", agency="PDI")
     fresh.opened.append(other)
@@ -169,7 +176,7 @@ def test_batched_append_equals_one_by_one(
         seqs = audit.append_many(
             session, key=other.key, node_id=other.node_id, acts=acts, checkpoint_every=every
         )
-        audit_act(session, other, "t", "after", "", {})
+        audit_act(session, other, other.system, "after", "", {})
     assert seqs == list(range(3, 10))  # after node.init and node.key_created
     for node in (one, other):
         assert _verify(node).ok, _verify(node).problems

@@ -12,12 +12,10 @@ from sqlalchemy import select, text, update
 from alianza.audit.models import AuditEntry
 from alianza.auth import service as auth
 from alianza.auth.models import ApiToken, User
-from alianza.auth.permissions import Role
+from alianza.auth.permissions import USER_ROLES
 from alianza.errors import AuthenticationError, Conflict, InputError
 from alianza.node.context import Node
-from tests.conftest import Factory
-
-PASSWORD = "clave-de-prueba-2024"
+from tests.auth.conftest import PASSWORD, Staff
 
 
 def _add(node: Node, username: str = "ana.rojas", **overrides: str | None) -> User:
@@ -31,14 +29,14 @@ def _add(node: Node, username: str = "ana.rojas", **overrides: str | None) -> Us
     }
     fields.update(overrides)
     with node.sessions() as session:
-        user = auth.add_user(session, **fields)  # type: ignore[arg-type]
+        user = auth.add_user(session, node=node, principal=node.system, **fields)  # type: ignore[arg-type]
         session.commit()
         return user
 
 
 def _count_users(node: Node) -> int:
     with node.sessions() as session:
-        return len(auth.list_users(session))
+        return len(auth.list_users(session, node=node, principal=node.system))
 
 
 # --- adding users ------------------------------------------------------------------------
@@ -71,7 +69,7 @@ def test_add_user_refuses_unknown_role_naming_the_allowed_ones(node: Node) -> No
         _add(node, role="jefe")
     assert err.value.problems[0].field == "role"
     assert "'jefe'" in err.value.message
-    for role in Role:
+    for role in USER_ROLES:
         assert role.value in err.value.message
     assert _count_users(node) == 0
 
@@ -121,8 +119,11 @@ def test_short_password_is_refused(node: Node, password: str) -> None:
 def test_login_with_right_password_returns_the_user(node: Node) -> None:
     _add(node)
     with node.sessions() as session:
-        user = auth.login(session, username="ana.rojas", password=PASSWORD)
+        user, token, _ = auth.login(
+            session, node=node, username="ana.rojas", password=PASSWORD, address="10.0.0.1"
+        )
         assert user.username == "ana.rojas"
+        assert auth.authenticate(session, token).username == "ana.rojas"
 
 
 def test_wrong_password_and_unknown_user_give_the_same_error(node: Node) -> None:
@@ -137,7 +138,7 @@ def test_wrong_password_and_unknown_user_give_the_same_error(node: Node) -> None
         ("sin.clave", ""),
     ]:
         with node.sessions() as session, pytest.raises(AuthenticationError) as err:
-            auth.login(session, username=username, password=password)
+            auth.login(session, node=node, username=username, password=password, address="x")
         messages.append(err.value.message)
     assert len(set(messages)) == 1, messages
 
@@ -148,7 +149,7 @@ def test_inactive_user_cannot_log_in(node: Node) -> None:
         session.execute(update(User).where(User.username == "ana.rojas").values(active=False))
         session.commit()
     with node.sessions() as session, pytest.raises(AuthenticationError):
-        auth.login(session, username="ana.rojas", password=PASSWORD)
+        auth.login(session, node=node, username="ana.rojas", password=PASSWORD, address="x")
 
 
 # --- tokens ------------------------------------------------------------------------------
@@ -156,8 +157,9 @@ def test_inactive_user_cannot_log_in(node: Node) -> None:
 
 def _issue(node: Node, username: str = "ana.rojas") -> str:
     with node.sessions() as session:
-        user = auth.get_user(session, username)
-        token, expires = auth.issue_token(session, user=user, ttl_days=7)
+        token, expires = auth.issue_token(
+            session, node=node, principal=node.system, username=username, ttl_days=7
+        )
         session.commit()
     assert token.startswith(auth.TOKEN_PREFIX)
     assert expires > datetime.now(UTC) + timedelta(days=6)
@@ -179,10 +181,12 @@ def test_tokens_are_stored_only_as_hashes(node: Node) -> None:
 
 
 def test_issue_token_refuses_out_of_range_lifetimes(node: Node) -> None:
-    user = _add(node)
+    _add(node)
     for days in (0, -1, 366):
         with node.sessions() as session, pytest.raises(InputError):
-            auth.issue_token(session, user=session.get(User, user.id), ttl_days=days)  # type: ignore[arg-type]
+            auth.issue_token(
+                session, node=node, principal=node.system, username="ana.rojas", ttl_days=days
+            )
 
 
 def test_unknown_token_is_refused(node: Node) -> None:
@@ -251,9 +255,9 @@ def _audit(node: Node, action: str) -> list[AuditEntry]:
 
 
 def test_api_login_issues_a_working_token_and_is_audited(
-    node: Node, client: TestClient, factory: Factory
+    node: Node, client: TestClient, staff: Staff
 ) -> None:
-    factory.user("ana.rojas", "analyst", password=PASSWORD)
+    staff.add("ana.rojas", "analyst")
     r = client.post("/api/v1/auth/token", json={"username": "ana.rojas", "password": PASSWORD})
     assert r.status_code == 200, r.text
     token = r.json()["token"]
@@ -266,9 +270,9 @@ def test_api_login_issues_a_working_token_and_is_audited(
 
 
 def test_api_login_failure_is_401_same_for_any_cause_and_audited(
-    node: Node, client: TestClient, factory: Factory
+    node: Node, client: TestClient, staff: Staff
 ) -> None:
-    factory.user("ana.rojas", "analyst", password=PASSWORD)
+    staff.add("ana.rojas", "analyst")
     tokens_before = _token_count(node)
     wrong = client.post("/api/v1/auth/token", json={"username": "ana.rojas", "password": "x" * 12})
     unknown = client.post("/api/v1/auth/token", json={"username": "nadie", "password": PASSWORD})

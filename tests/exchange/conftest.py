@@ -24,7 +24,7 @@ import pytest
 from alianza.auth import service as auth
 from alianza.auth.permissions import Principal
 from alianza.db import transaction
-from alianza.exchange import service as exchange
+from alianza.exchange import service as exchange_service
 from alianza.node.context import Node
 from alianza.node.service import init_node
 from alianza.records.service import audit_act
@@ -86,6 +86,8 @@ class Running:
         with transaction(self.node.sessions) as session:
             user = auth.add_user(
                 session,
+                node=self.node,
+                principal=self.node.system,
                 username=username,
                 full_name=username,
                 country=self.node.country,
@@ -98,7 +100,9 @@ class Running:
 
     def token(self, username: str) -> str:
         with transaction(self.node.sessions) as session:
-            token, _ = auth.issue_token(session, user=auth.get_user(session, username), ttl_days=1)
+            token, _ = auth.issue_token(
+                session, node=self.node, principal=self.node.system, username=username, ttl_days=1
+            )
         return token
 
 
@@ -141,17 +145,17 @@ def nodes(tmp_path: Path, pg: PgDatabases | None) -> Iterator[Nodes]:
 def link(a: Running, b: Running) -> None:
     """Register ``b`` as a peer of ``a`` (keys exchanged out of band)."""
     with transaction(a.node.sessions) as session:
-        exchange.add_peer(
+        exchange_service.add_peer(
             session,
             node=a.node,
-            actor="prueba",
+            actor=a.node.system,
             node_id=b.node.node_id,
             country=b.node.country,
             agency=b.node.agency,
             url=b.url,
             public_key=b.node.key.public_hex,
         )
-        audit_act(session, a.node, "prueba", "test.link", b.node.node_id, {})
+        audit_act(session, a.node, a.node.system, "test.link", b.node.node_id, {})
 
 
 @pytest.fixture

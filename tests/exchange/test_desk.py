@@ -18,7 +18,7 @@ from alianza.app import create_app
 from alianza.audit import service as audit
 from alianza.audit.models import AuditEntry
 from alianza.db import transaction, writer_lock
-from alianza.exchange import service as exchange
+from alianza.exchange import service as exchange_service
 from alianza.exchange.client import EXCHANGE_PATH
 from alianza.exchange.envelope import open_reply, seal
 from alianza.exchange.models import HitReference, Peer
@@ -154,7 +154,7 @@ def test_a_writer_elsewhere_in_the_process_does_not_stop_the_loop(
     owner = fresh.init(country="EC", agency="Policía Nacional")
     asker = SimpleNamespace(node_id="cl-pdi-prueba", key=generate_key(tmp_path / "k.pem"))
     with transaction(owner.sessions) as s:
-        exchange.add_peer(
+        exchange_service.add_peer(
             s,
             node=owner,
             actor="prueba",

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from alianza.db import transaction
 from alianza.errors import AuthenticationError, InputError, IntegrityFailure
 from alianza.exchange import feed
-from alianza.exchange import service as exchange
+from alianza.exchange import service as exchange_service
 from alianza.exchange.models import Peer
 from alianza.node.context import Node
 from alianza.node.keys import generate_key
@@ -34,10 +34,10 @@ def puller(fresh: FreshNode, tmp_path: Path) -> tuple[Node, Peer, Node]:
         agency="Policía Nacional",
     )
     with transaction(node.sessions) as s:
-        peer = exchange.add_peer(
+        peer = exchange_service.add_peer(
             s,
             node=node,
-            actor="t",
+            actor=node.system,
             node_id=other.node_id,
             country="EC",
             agency="Policía Nacional",
@@ -78,13 +78,19 @@ def _version(by: Node, **over: object) -> dict[str, object]:
     return row
 
 
-def _apply(node: Node, peer: Peer, entries: list[dict[str, object]]) -> None:
+def _apply(node: Node, peer: Peer, entries: list[dict[str, object]]) -> list[InputError]:
+    refused: list[InputError] = []
     with transaction(node.sessions) as s:
         live = s.get(Peer, peer.id)
         assert live is not None
         feed.apply_changes(
-            s, node=node, peer=live, page={"entries": entries, "next_cursor": 1, "more": False}
+            s,
+            node=node,
+            peer=live,
+            page={"entries": entries, "next_cursor": 1, "more": False},
+            refused=refused,
         )
+    return refused
 
 
 def test_a_good_version_is_stored_once(puller: tuple[Node, Peer, Node]) -> None:
@@ -130,28 +136,62 @@ def test_altered_data_and_malformed_entries_are_refused(puller: tuple[Node, Peer
         assert s.scalar(select(func.count()).select_from(RecordVersion)) == 0
 
 
-def test_neutrality_holds_for_received_data(puller: tuple[Node, Peer, Node]) -> None:
-    from alianza.errors import NeutralityError
-
-    node, peer, other = puller
-    rules = json.loads(str(_version(other)["rules"]))
-    row = signed_version_row(
+def _signed(other: Node, n: int, *, kind: str, data: object, **rules: object) -> dict[str, object]:
+    base = json.loads(str(_version(other)["rules"]))
+    return signed_version_row(
         key=other.key,
         signer=other.node_id,
-        record_id="1b8f9a52-6c1e-4c59-9a8e-0d3c5a1b2c3d",
+        record_id=f"{n}b8f9a52-6c1e-4c59-9a8e-0d3c5a1b2c3d"[:36],
         version=1,
-        kind="person",
+        kind=kind,
         owner_country="EC",
         owner_agency="Policía Nacional",
-        data={"given_names": "A", "religion": "x"},
-        rules=rules,
+        data=data,  # type: ignore[arg-type]
+        rules={**base, **rules},
         tombstone=False,
         created_at="2026-11-28T00:00:00+00:00",
         author="pn",
         reason="",
     )
-    with pytest.raises(NeutralityError):
-        _apply(node, peer, [{"type": "version", "version": row}])
+
+
+PERSON = {
+    "category": "wanted",
+    "given_names": "ANA",
+    "surname_1": "PAZ",
+    "birth_date": "1980-01-01",
+}
+# Authentic (signed by the partner) but invalid here: each refused, recorded, never stored.
+BAD = [
+    ("person", {**PERSON, "politicalOpinion": "x"}, {}),
+    ("person", {**PERSON, "partido_politico": "x"}, {}),
+    ("person", {**PERSON, "creencias": "x"}, {}),
+    ("person", {**PERSON, "etnias": "x"}, {}),
+    ("person", {**PERSON, "documents": [{"type": "RUT_CL", "number": "12.345.678-9"}]}, {}),
+    ("person", {**PERSON, "birth_date": "1985-02-30"}, {}),
+    ("container", DATA, {"scope": "weird"}),
+    ("container", DATA, {"handling_code": "H9"}),
+    ("container", {}, {}),
+    ("container", {**DATA, "notes": "x" * 1_000_000}, {}),
+]
+
+
+def test_invalid_partner_versions_are_refused_recorded_and_never_stored(
+    puller: tuple[Node, Peer, Node],
+) -> None:
+    """Issue 9, D3: a partner's version passes exactly the local write's gate."""
+    node, peer, other = puller
+    entries = [
+        {"type": "version", "version": _signed(other, i, kind=k, data=d, **r)}
+        for i, (k, d, r) in enumerate(BAD, start=1)
+    ]
+    good = {"type": "version", "version": _version(other)}
+    refused = _apply(node, peer, [*entries, good])
+    assert len(refused) == len(BAD)
+    assert any("neutralidad" in p.message for p in refused)
+    with node.sessions() as s:
+        stored = list(s.scalars(select(RecordVersion.record_id)))
+    assert stored == [_version(other)["record_id"]]  # only the good one
 
 
 def test_a_record_of_another_agency_of_the_peer_country_keeps_its_owner(

@@ -12,8 +12,9 @@ from sqlalchemy import select, update
 from alianza.audit.models import AuditEntry
 from alianza.db import transaction
 from alianza.errors import InputError, NotFound, PermissionDenied
+from alianza.exchange import flows as exchange
 from alianza.exchange import release
-from alianza.exchange import service as exchange
+from alianza.exchange import service as exchange_service
 from alianza.exchange.models import ReleaseRequest
 from alianza.records import service as records
 from alianza.records.rules import Rules
@@ -317,7 +318,7 @@ def test_consent_only_for_records_the_partner_may_see(pair: tuple[Running, Runni
     cl, ec = pair
     hidden = owned(ec, PERSON, scope="agency")
     with cl.node.sessions() as s:
-        me = exchange.get_peer(s, ec.node.node_id)
+        me = exchange_service.get_peer(s, ec.node.node_id)
         s.expunge(me)
     with pytest.raises(PeerError, match="404"):
         client.send(

@@ -158,7 +158,8 @@ def test_unsigned_or_garbage_reply_is_refused(
     from alianza.db import transaction
     from alianza.errors import PeerError
     from alianza.exchange import client
-    from alianza.exchange import service as exchange
+    from alianza.exchange import flows as exchange
+    from alianza.exchange import service as exchange_service
     from tests.exchange.conftest import free_port
 
     cl, _ = pair
@@ -182,7 +183,7 @@ def test_unsigned_or_garbage_reply_is_refused(
         other = copy.copy(cl.node)
         other.key = generate_key(tmp_path / "pe.pem")
         with transaction(cl.node.sessions) as s:
-            peer = exchange.add_peer(
+            peer = exchange_service.add_peer(
                 s,
                 node=cl.node,
                 actor="prueba",
@@ -209,13 +210,14 @@ def _ec_id(pair: tuple[Running, Running]) -> str:
 
 def test_down_peer_does_not_block_the_others(pair: tuple[Running, Running]) -> None:
     from alianza.db import transaction
-    from alianza.exchange import service as exchange
+    from alianza.exchange import flows as exchange
+    from alianza.exchange import service as exchange_service
     from tests.exchange.conftest import free_port
 
     cl, ec = pair
     node: Node = cl.node
     with transaction(node.sessions) as s:
-        exchange.add_peer(
+        exchange_service.add_peer(
             s,
             node=node,
             actor="prueba",

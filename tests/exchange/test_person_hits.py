@@ -6,10 +6,11 @@ import json
 from typing import Any
 
 from alianza.db import transaction
-from alianza.exchange import service as exchange
+from alianza.exchange import flows as exchange
 from alianza.records import service as records
 from alianza.records.rules import Rules
-from alianza.screening.service import Screener, screen
+from alianza.screening.flows import screen
+from alianza.screening.service import Screener
 from tests.conftest import RULES
 from tests.exchange.conftest import Running
 from tests.exchange.test_hits_release import PERSON, owned

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from alianza.db import transaction
-from alianza.exchange import service as exchange
+from alianza.exchange import flows as exchange
 from alianza.exchange.feed import pending_acknowledgements
 from alianza.exchange.models import Peer
 from alianza.records import service as records
@@ -214,3 +214,42 @@ def test_a_new_peer_gets_nothing_of_a_record_no_longer_shared(nodes: Nodes) -> N
     exchange.sync_all(ec.node)
     with ec.node.sessions() as s:
         assert s.scalar(select(func.count()).select_from(RecordVersion)) == 0
+
+
+def test_a_changed_record_resynced_has_every_field_of_its_state(
+    pair: tuple[Running, Running],
+) -> None:
+    from datetime import date
+
+    cl, ec = pair
+    rid = create(cl, "ana", 41, scope="partners", scope_countries=["EC"], review_date="2030-01-15")
+    assert exchange.sync_all(ec.node)[0].error == ""
+    with transaction(cl.node.sessions) as s:
+        records.update_record(
+            s,
+            node=cl.node,
+            principal=cl.users["ana"],
+            record_id=rid,
+            data={"number": "CSQU3054383", "status": "seized", "last_port": "Posorja"},
+            rules=Rules(
+                **{
+                    **RULES,
+                    "handling_code": "H2",
+                    "scope": "partners",
+                    "scope_countries": ["EC", "PE"],
+                    "review_date": "2031-06-30",
+                }
+            ),
+        )
+    report = exchange.sync_all(ec.node)[0]
+    assert report.error == "" and report.received == 1
+    copy = copies(ec, cl)[rid]
+    assert copy.version == 2
+    assert copy.deleted is False
+    assert copy.handling_code == "H2"
+    assert copy.scope == "partners"
+    assert copy.scope_countries == ",EC,PE,"
+    assert copy.review_date == date(2031, 6, 30)
+    assert copy.label == "CSQU3054383"
+    assert (copy.owner_country, copy.owner_agency, copy.kind) == ("CL", "PDI", "container")
+    assert copy.origin == cl.node.node_id

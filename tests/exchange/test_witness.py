@@ -13,7 +13,8 @@ from alianza.audit.models import AuditCheckpoint
 from alianza.db import transaction
 from alianza.errors import PeerError
 from alianza.exchange import client
-from alianza.exchange import service as exchange
+from alianza.exchange import flows as exchange
+from alianza.exchange import service as exchange_service
 from alianza.exchange.models import CheckpointWitness, WitnessedCheckpoint
 from alianza.exchange.witness import check_witnesses, remote_heads
 from tests.exchange.conftest import Running
@@ -97,7 +98,7 @@ def test_witness_refuses_a_second_head_for_the_same_entry(pair: tuple[Running, R
         forged = s.scalar(select(AuditCheckpoint).where(AuditCheckpoint.seq == witnessed))
         assert forged is not None
         body = {"seq": forged.seq, "head": forged.entry_hash, "signature": forged.signature}
-        me = exchange.get_peer(s, ec.node.node_id)
+        me = exchange_service.get_peer(s, ec.node.node_id)
         s.expunge(me)
     with pytest.raises(PeerError, match="Bifurcación"):
         client.send(cl.node, me, type="audit.witness", body=body)

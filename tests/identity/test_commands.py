@@ -279,6 +279,31 @@ def test_a_file_without_valid_rows_exits_2(tmp_path: Path) -> None:
     assert "ningún registro válido" in err
 
 
+def test_a_header_only_file_links_to_nothing(tmp_path: Path) -> None:
+    empty = tmp_path / "vacio.csv"
+    empty.write_text(",".join(HEADER) + "\n", encoding="utf-8")
+    small = tmp_path / "pocos.csv"
+    small.write_text(",".join(HEADER) + "\n", encoding="utf-8")
+    append(small, bad("A-1"), bad("A-2", given_names="Luis", sex="M"))
+    out = tmp_path / "pares.csv"
+    ok(alianza("link", small, empty, "-o", out, cwd=tmp_path))
+    assert read_csv(out) == [PAIR_HEADER]
+    ok(alianza("dedupe", empty, "-o", out, cwd=tmp_path))
+    assert read_csv(out) == [PERSON_HEADER]
+
+
+def test_small_files_say_they_use_the_shipped_model(tmp_path: Path) -> None:
+    small = tmp_path / "pocos.csv"
+    small.write_text(",".join(HEADER) + "\n", encoding="utf-8")
+    append(small, bad("A-1"), bad("A-2", given_names="Luis", sex="M"), bad("A-3"))
+    out = tmp_path / "personas.csv"
+    proc = ok(alianza("dedupe", small, "-o", out, cwd=tmp_path))
+    said = " ".join(proc.stderr.split())
+    assert "registro pequeño (3 registros < 500): se usa el modelo incluido, sin entrenar" in said
+    found = persons(out)
+    assert found["A-1"] == found["A-3"] != found["A-2"]
+
+
 # --- dedupe ----------------------------------------------------------------------------------
 
 

@@ -402,16 +402,6 @@ def test_threshold_outside_0_1_is_an_input_error(linked: Linked, threshold: floa
         dedupe(rows, threshold=threshold)
 
 
-def test_an_empty_side_is_an_input_error(linked: Linked) -> None:
-    rows = list(linked.left.values())[:20]
-    with pytest.raises(InputError, match="ningún registro válido"):
-        link([], rows)
-    with pytest.raises(InputError, match="ningún registro válido"):
-        link(rows, [])
-    with pytest.raises(InputError, match="ningún registro válido"):
-        dedupe([])
-
-
 def test_an_unknown_engine_is_an_input_error(linked: Linked) -> None:
     rows = list(linked.left.values())[:5]
     with pytest.raises(InputError, match="motor desconocido"):

@@ -18,6 +18,7 @@ from stdnum.cl import rut
 from stdnum.ec import ci
 from stdnum.pe import cui
 
+from alianza.codes.identifiers import normalize_document
 from alianza.identity import vocabulary as voc
 from alianza.identity.synthetic import (
     CHILE,
@@ -36,7 +37,6 @@ from alianza.identity.synthetic import (
     linkage_pair,
     population,
 )
-from alianza.records.identifiers import normalize_document
 
 Row = dict[str, str]
 LEFT, OVERLAP, RIGHT, SEED = 2_000, 0.6, 1_800, 5

@@ -81,7 +81,7 @@ VALID: dict[RecordKind, tuple[dict[str, Any], dict[str, Any]]] = {
             "country": "ec",
             "place": "Puerto de Guayaquil",
             "substance": "cocaína",
-            "quantity_kg": "1250.5",
+            "quantity_kg": 1250.5,
             "container": "CSQU 305438 3",
             "vessel_imo": "IMO 9074729",
         },
@@ -283,3 +283,151 @@ def test_accented_neutrality_keys_are_neutrality_errors(key: str) -> None:
 def test_required_country_cannot_be_empty(kind: RecordKind, field: str) -> None:
     err = _refused(kind, _data(kind, **{field: ""}))
     assert err.problems[0].field == f"data.{field}"
+
+
+# --- issue 9, C4: text, dates and numbers every entry point shares ------------------------
+
+# Hostile texts and the words of their refusal (each was stored before the text gate).
+HOSTILE = [
+    ("Ana\x00", "U+0000"),
+    ("Ana\u202eanA", "bidireccional"),
+    ("\u200b\u200b", "visible"),
+    ("\ufeff", "visible"),
+    ("Ana\x07", "U+0007"),
+    ("Ana\ud800", "sustituto"),
+    ("x" + "\u0301" * 119, "marcas diacríticas"),
+]
+
+
+def _text_fields(kind: RecordKind) -> list[str]:
+    """The plain text fields of a kind (enums, dates and numbers excluded)."""
+    from alianza.records.kinds import MODELS
+
+    fields = []
+    for name, info in MODELS[kind].model_fields.items():
+        hint = str(info.annotation)
+        if "str" in hint and "Enum" not in hint and name not in ("status",):
+            fields.append(name)
+    return fields
+
+
+@pytest.mark.parametrize("kind", list(RecordKind))
+@pytest.mark.parametrize(("text", "words"), HOSTILE)
+def test_every_text_field_passes_the_text_gate(kind: RecordKind, text: str, words: str) -> None:
+    fields = _text_fields(kind)
+    assert fields
+    for field in fields:
+        value: Any = [text] if field == "aliases" else text
+        err = _refused(kind, _data(kind, **{field: value}))
+        assert err.problems[0].field.startswith(f"data.{field}"), (field, err.message)
+        assert words in err.problems[0].message, (field, err.message)
+        err.message.encode("utf-8")
+
+
+def test_newlines_only_in_notes() -> None:
+    data = _data(RecordKind.PERSON, notes="Visto en Tulcán.\r\nVolvió a Ipiales.")
+    assert validate_data(RecordKind.PERSON, data)["notes"] == "Visto en Tulcán.\nVolvió a Ipiales."
+    err = _refused(RecordKind.PERSON, _data(RecordKind.PERSON, surname_1="Pérez\nSoto"))
+    assert err.problems[0].field == "data.surname_1"
+
+
+def test_text_is_nfc_normalised() -> None:
+    clean = validate_data(RecordKind.PERSON, _data(RecordKind.PERSON, given_names="Jose\u0301"))
+    assert clean["given_names"] == "José"
+
+
+@pytest.mark.parametrize("birth", ["2999-01-01", "0001-01-01", "1899-12-31", 0, "0", "1987"])
+def test_birth_date_must_be_a_plausible_iso_date(birth: object) -> None:
+    err = _refused(RecordKind.PERSON, _data(RecordKind.PERSON, birth_date=birth))
+    assert err.problems[0].field == "data.birth_date"
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "words"),
+    [
+        ({"date": "2999-01-01"}, "data.date", "futura"),
+        ({"date": 0}, "data.date", "AAAA-MM-DD"),
+        ({"quantity_kg": "12"}, "data.quantity_kg", "número"),
+        ({"quantity_kg": True}, "data.quantity_kg", "número"),
+        ({"quantity_kg": "1e3"}, "data.quantity_kg", "número"),
+        ({"quantity_kg": float("nan")}, "data.quantity_kg", "finito"),
+    ],
+)
+def test_seizure_date_has_happened_and_quantity_is_a_number(
+    changes: dict[str, Any], field: str, words: str
+) -> None:
+    err = _refused(RecordKind.SEIZURE, _data(RecordKind.SEIZURE, **changes))
+    assert err.problems[0].field == field
+    assert words in err.problems[0].message
+
+
+def test_integer_quantity_is_a_number() -> None:
+    clean = validate_data(RecordKind.SEIZURE, _data(RecordKind.SEIZURE, quantity_kg=12))
+    assert clean["quantity_kg"] == 12.0
+
+
+def test_data_nested_too_deep_is_refused_not_a_recursion_error() -> None:
+    deep: Any = "x"
+    for _ in range(5000):
+        deep = [deep]
+    err = _refused(RecordKind.PERSON, _data(RecordKind.PERSON, notes=deep))
+    assert "anidado" in err.message
+
+
+def test_surrogate_kind_and_key_are_echoed_escaped() -> None:
+    err = _refused("\ud800", {})
+    assert "\\ud800" in err.message
+    err.message.encode("utf-8")
+    err = _refused(RecordKind.PERSON, _data(RecordKind.PERSON, **{"\ud800": "x"}))
+    assert err.problems[0].field == "data.\\ud800"
+
+
+# --- the rules: the same text gate; the past review date is a local write's check --------
+
+
+def test_rules_text_goes_through_the_gate() -> None:
+    from pydantic import ValidationError
+
+    from alianza.records.rules import Rules
+
+    for field in ("purpose", "legal_basis"):
+        with pytest.raises(ValidationError, match="U\\+202E"):
+            Rules.model_validate({"purpose": "abc", "legal_basis": "Ley 1", field: "a\u202ebcd"})
+    with pytest.raises(ValidationError, match="AAAA-MM-DD"):
+        Rules.model_validate({"purpose": "abc", "legal_basis": "Ley 1", "review_date": 0})
+    note = Rules(purpose="abc", legal_basis="Ley 1", handling_code="H3", handling_note="a\nb")
+    assert note.handling_note == "a\nb"
+
+
+def test_past_review_date_is_refused_only_for_local_writes() -> None:
+    from datetime import date
+
+    from pydantic import ValidationError
+
+    from alianza.records.rules import LOCAL_WRITE, Rules, check_local_write
+
+    old = {"purpose": "abc", "legal_basis": "Ley 1", "review_date": "1900-01-01"}
+    partners = Rules.model_validate(old)  # a partner's old version keeps its date
+    assert partners.review_date == date(1900, 1, 1)
+    with pytest.raises(InputError) as info:
+        check_local_write(partners)
+    assert info.value.problems[0].field == "rules.review_date"
+    with pytest.raises(ValidationError, match="pasada"):
+        Rules.model_validate(old, context=LOCAL_WRITE)
+    fine = Rules.model_validate({**old, "review_date": "2999-01-01"}, context=LOCAL_WRITE)
+    assert check_local_write(fine) is fine
+    assert check_local_write(Rules(purpose="abc", legal_basis="Ley 1")).review_date is None
+
+
+@pytest.mark.parametrize("key", ["politicalOpinion", "partido_politico", "creencias", "etnias"])
+def test_neutrality_words_anywhere_in_a_key(key: str) -> None:
+    """Issue 9, D3: a partner's spellings escaped the list of whole field names."""
+    err = _refused(RecordKind.PERSON, _data(RecordKind.PERSON, **{key: "x"}))
+    assert isinstance(err, NeutralityError)
+
+
+def test_no_field_of_ours_looks_like_a_neutrality_field() -> None:
+    from alianza.records.csvio import COLUMNS
+    from alianza.records.kinds import is_neutrality_field
+
+    assert [c for c in COLUMNS if is_neutrality_field(c)] == []

@@ -13,7 +13,8 @@ from alianza.identity import synthetic
 from alianza.identity.contract import read_registry
 from alianza.node.context import Node
 from alianza.screening.batch import screen_batch
-from alianza.screening.service import Screener, screen
+from alianza.screening.flows import screen
+from alianza.screening.service import Screener
 from tests.conftest import Factory
 
 

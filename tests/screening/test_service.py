@@ -10,7 +10,8 @@ from alianza.errors import InputError, PermissionDenied
 from alianza.identity.mrz import check_digit
 from alianza.node.context import Node
 from alianza.records import service as records
-from alianza.screening.service import Screener, alpha2, screen
+from alianza.screening.flows import screen
+from alianza.screening.service import Screener, alpha2
 from tests.conftest import Factory
 
 WANTED = {

@@ -705,7 +705,7 @@ def test_authorize_and_visible_clause_agree_for_every_pair(world: World) -> None
             by_python = set()
             for rid, record in rows.items():
                 try:
-                    authorize(principal, Action.READ, record=record)
+                    authorize(principal, Action.READ, record)
                 except PermissionDenied:
                     continue
                 by_python.add(rid)

@@ -6,8 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from alianza.errors import InputError
-from alianza.records.identifiers import (
+from alianza.codes.identifiers import (
     DocumentType,
     document_type_for_country,
     normalize_container,
@@ -16,6 +15,7 @@ from alianza.records.identifiers import (
     normalize_mmsi,
     normalize_plate,
 )
+from alianza.errors import InputError
 
 CHECKSUM = "dígito verificador incorrecto"
 

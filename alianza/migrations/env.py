@@ -1,17 +1,15 @@
-"""Alembic environment: the URL comes from the caller (``alianza.db.migrate``)."""
+"""Alembic environment: the URL comes from the caller (``alianza.db.migrate``); the tables
+from every domain in the registry (``alianza.domains``)."""
 
 from __future__ import annotations
 
 from alembic import context
 from sqlalchemy import create_engine, pool
 
-import alianza.audit.models
-import alianza.auth.models
-import alianza.exchange.models
-import alianza.node.models
-import alianza.records.models  # noqa: F401  (register every table on the metadata)
+from alianza import domains
 from alianza.db import Base
 
+domains.import_models()  # every domain's tables on the metadata, from the registry
 target_metadata = Base.metadata
 
 

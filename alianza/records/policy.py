@@ -1,0 +1,162 @@
+"""Who may act on a record: the records domain's rule, in Python and SQL.
+
+A record is visible to its own agency; with scope ``country`` to every agency of its
+country; with ``partners`` also to the named countries; with ``members`` to every
+member. Roles limit kinds (border officers: persons, documents, vehicles; port analysts:
+containers, vessels, organisations, seizures); caseworkers and administrators see no
+police records at all (purpose limitation). Only the owning agency changes, deletes,
+renews or releases a record. Partner nodes (role ``peer``) are limited by scope alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, false, or_, true
+
+from alianza.auth.permissions import Action, Principal, Role, Rule
+from alianza.records.models import Record
+from alianza.records.rules import RecordKind, Scope
+
+ALL_KINDS = frozenset(RecordKind)
+PORT_KINDS = frozenset(
+    {RecordKind.CONTAINER, RecordKind.VESSEL, RecordKind.ORGANISATION, RecordKind.SEIZURE}
+)
+BORDER_KINDS = frozenset({RecordKind.PERSON, RecordKind.DOCUMENT, RecordKind.VEHICLE})
+
+# Which kinds of record each role may touch at all.
+ROLE_KINDS: dict[Role, frozenset[RecordKind]] = {
+    Role.ANALYST: ALL_KINDS,
+    Role.SUPERVISOR: ALL_KINDS,
+    Role.BORDER_OFFICER: BORDER_KINDS,
+    Role.PORT_ANALYST: PORT_KINDS,
+    Role.CASEWORKER: frozenset(),
+    Role.ADMINISTRATOR: frozenset(),
+    Role.PEER: ALL_KINDS,
+    Role.SYSTEM: ALL_KINDS,
+}
+
+_OWNER_ONLY = frozenset({Action.WRITE, Action.REVIEW, Action.RELEASE})
+
+R, W, E, V = Action.READ, Action.WRITE, Action.EXPORT, Action.REVIEW
+GRANTS: dict[str, frozenset[str]] = {
+    R: frozenset(
+        {Role.ANALYST, Role.SUPERVISOR, Role.BORDER_OFFICER, Role.PORT_ANALYST, Role.PEER}
+    ),
+    W: frozenset({Role.ANALYST, Role.SUPERVISOR, Role.PORT_ANALYST}),
+    E: frozenset({Role.ANALYST, Role.SUPERVISOR}),
+    V: frozenset({Role.SUPERVISOR}),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class KindOf:
+    """Records of one kind in general: what a create, an import or a query touches."""
+
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class RecordRef:
+    """A record's owner, kind and scope without its row (a partner's hit, a release)."""
+
+    kind: str
+    owner_country: str
+    owner_agency: str
+    scope: str
+    scope_countries: str = ""
+
+
+def in_scope(
+    *,
+    country: str,
+    agency: str,
+    owner_country: str,
+    owner_agency: str,
+    scope: str,
+    scope_countries: str,
+) -> bool:
+    """Whether an agency of ``country`` falls inside a record's distribution scope."""
+    own_country = owner_country == country
+    if own_country and owner_agency == agency:
+        return True
+    try:
+        the_scope = Scope(scope)
+    except ValueError:
+        return False
+    if the_scope is Scope.COUNTRY:
+        return own_country
+    if the_scope is Scope.PARTNERS:
+        return own_country or f",{country}," in scope_countries
+    return the_scope is Scope.MEMBERS
+
+
+def scope_clause(*, country: str, agency: str, table: Any) -> ColumnElement[bool]:
+    """SQL form of ``in_scope`` for an agency of ``country``."""
+    own_country = table.owner_country == country
+    return or_(
+        and_(own_country, table.owner_agency == agency),
+        and_(table.scope == Scope.COUNTRY.value, own_country),
+        and_(
+            table.scope == Scope.PARTNERS.value,
+            or_(own_country, table.scope_countries.like(f"%,{country},%")),
+        ),
+        table.scope == Scope.MEMBERS.value,
+    )
+
+
+def _kind_reason(principal: Principal, kind: str) -> str | None:
+    try:
+        the_kind = RecordKind(kind)
+    except ValueError:
+        return f"Tipo de registro desconocido '{kind}'."
+    if the_kind not in ROLE_KINDS[principal.role]:
+        return f"Su rol no accede a registros de tipo '{kind}'."
+    return None
+
+
+def _check_kind(principal: Principal, action: str, resource: KindOf) -> str | None:
+    return _kind_reason(principal, resource.kind)
+
+
+def _check_record(principal: Principal, action: str, record: Any) -> str | None:
+    reason = _kind_reason(principal, record.kind)
+    if reason is not None:
+        return reason
+    if action in _OWNER_ONLY:
+        if (record.owner_country, record.owner_agency) != (principal.country, principal.agency):
+            owner = f"{record.owner_agency} ({record.owner_country})"
+            return f"Solo {owner} puede modificar este registro."
+        return None
+    if not in_scope(
+        country=principal.country,
+        agency=principal.agency,
+        owner_country=record.owner_country,
+        owner_agency=record.owner_agency,
+        scope=record.scope,
+        scope_countries=record.scope_countries,
+    ):
+        return "El registro no está dentro de su alcance."
+    return None
+
+
+def _record_clause(principal: Principal, action: str, table: Any) -> ColumnElement[bool]:
+    kinds = sorted(k.value for k in ROLE_KINDS[principal.role])
+    if not kinds:
+        return false()
+    by_kind = true() if len(kinds) == len(ALL_KINDS) else table.kind.in_(kinds)
+    if action in _OWNER_ONLY:
+        return and_(
+            by_kind,
+            table.owner_country == principal.country,
+            table.owner_agency == principal.agency,
+        )
+    return and_(
+        by_kind, scope_clause(country=principal.country, agency=principal.agency, table=table)
+    )
+
+
+RECORD_RULE = Rule(resource=Record, check=_check_record, clause=_record_clause)
+REF_RULE = Rule(resource=RecordRef, check=_check_record)
+KIND_RULE = Rule(resource=KindOf, check=_check_kind)

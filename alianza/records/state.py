@@ -1,0 +1,46 @@
+"""The one function that writes a record's state from one of its versions.
+
+A record's row (``records``) repeats what its current version says: its rules (handling
+code, scope, partner countries, review date), its label, whether it is deleted. The
+service, the importer and the sync feed all derive that row here, so a field added to the
+state is added once, and none of the three can forget one.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from alianza.records.keys import label
+from alianza.records.models import Record
+from alianza.records.rules import RecordKind, scope_text
+
+
+def record_state(
+    *,
+    kind: RecordKind | str,
+    data: dict[str, Any] | None,
+    rules: dict[str, Any],
+    version: int,
+    tombstone: bool,
+    at: datetime,
+) -> dict[str, Any]:
+    """The ``records`` columns that follow from a version (label only when it has data)."""
+    state: dict[str, Any] = {
+        "version": version,
+        "deleted": tombstone,
+        "handling_code": rules["handling_code"],
+        "scope": rules["scope"],
+        "scope_countries": scope_text(rules.get("scope_countries") or []),
+        "review_date": date.fromisoformat(str(rules["review_date"])[:10]),
+        "updated_at": at,
+    }
+    if data is not None and not tombstone:
+        state["label"] = label(RecordKind(kind), data)
+    return state
+
+
+def apply_state(record: Record, state: dict[str, Any]) -> None:
+    """Write a state computed by ``record_state`` onto a loaded record."""
+    for name, value in state.items():
+        setattr(record, name, value)
