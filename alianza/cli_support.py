@@ -6,11 +6,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 
 from alianza.auth import service as auth
 from alianza.auth.permissions import Principal
-from alianza.errors import AuthenticationError
+from alianza.codes.problems import problems_from_validation
+from alianza.errors import InputError
 from alianza.node.context import Node, open_node
 from alianza.settings import Settings
 
@@ -27,8 +29,17 @@ UserOpt = Annotated[
 
 
 def settings_for(data_dir: Path | None) -> Settings:
-    """Settings from the environment, with ``--dir`` taking precedence."""
-    return Settings(data_dir=data_dir) if data_dir else Settings()
+    """Settings from the environment, with ``--dir`` taking precedence; a bad ``ALIANZA_*``
+    value is an input error naming the variable, not a traceback."""
+    try:
+        return Settings(data_dir=data_dir) if data_dir else Settings()
+    except ValidationError as exc:
+        problems = problems_from_validation(exc, prefix="")
+        for p in problems:
+            p.field = f"ALIANZA_{p.field.upper()}"
+        raise InputError(
+            "; ".join(f"{p.field}: {p.message}" for p in problems), problems=problems
+        ) from None
 
 
 def open_cli_node(data_dir: Path | None) -> Node:
@@ -43,9 +54,6 @@ ACTING: dict[str, tuple[Node, Principal]] = {}
 def acting(node: Node, username: str) -> Principal:
     """The user a command acts as (every command checks its permissions)."""
     with node.sessions() as session:
-        user = auth.get_user(session, username)
-        if not user.active:
-            raise AuthenticationError(f"El usuario '{username}' está desactivado.")
-        principal = auth.principal_of(user)
+        principal = auth.active_principal(session, username)
     ACTING["current"] = (node, principal)
     return principal

@@ -23,28 +23,26 @@ class Settings(BaseSettings):
     database_url: str = ""
     # Address the API listens on; loopback by default so nothing is exposed by accident.
     host: str = "127.0.0.1"
-    port: int = 8000
+    port: int = Field(default=8000, ge=1, le=65535)
     # Lifetime of an API token issued to a user, in days.
-    token_ttl_days: int = 30
+    token_ttl_days: int = Field(default=30, ge=1, le=365)
     # Largest request body the API accepts, in bytes (imports included).
-    max_body_bytes: int = 50 * 1024 * 1024
+    max_body_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
     # Default review period of a record, in years (INTERPOL and Europol use five).
-    review_years: int = 5
+    review_years: int = Field(default=5, ge=1, le=50)
     # Days after the review date before an unrenewed record is deleted.
-    review_grace_days: int = 30
+    review_grace_days: int = Field(default=30, ge=0, le=3650)
     # A signed audit checkpoint is written after this many new entries (and on demand).
-    checkpoint_every: int = 100
+    checkpoint_every: int = Field(default=100, ge=1, le=100_000)
     # Records per database batch during imports.
-    import_batch: int = 2000
+    import_batch: int = Field(default=2000, ge=1, le=100_000)
     # Hit/no-hit queries a single peer may make per second, and at once (burst).
-    peer_query_rate: float = 50.0
-    peer_query_burst: int = 100
+    peer_query_rate: float = Field(default=50.0, gt=0)
+    peer_query_burst: int = Field(default=100, ge=1)
     # Record versions per sync page (each page is applied and committed on its own).
-    sync_page: int = 1000
+    sync_page: int = Field(default=1000, ge=1, le=5000)
     # Seconds to wait for a peer's answer before giving up on it.
-    peer_timeout: float = 30.0
-    # Console language: "es" (default) or "en".
-    language: str = "es"
+    peer_timeout: float = Field(default=30.0, gt=0, le=600)
 
     @property
     def sqlalchemy_url(self) -> str:

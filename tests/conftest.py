@@ -36,7 +36,7 @@ from alianza.app import create_app
 from alianza.auth import service as auth
 from alianza.auth.permissions import Principal
 from alianza.node.context import Node
-from alianza.node.service import init_node
+from alianza.node.flows import init_node
 from alianza.records import service as records
 from alianza.records.rules import Rules
 from alianza.settings import Settings
@@ -54,6 +54,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=os.environ.get("ALIANZA_TEST_DB", "sqlite"),
         help="database backend for the whole suite",
     )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``once`` (fuzzing, the API attack: slow, and about our code rather
+    than the database) run on the SQLite pass only."""
+    if config.getoption("--db") != "postgresql":
+        return
+    skip = pytest.mark.skip(reason="se prueba una vez, en la pasada de SQLite")
+    for item in items:
+        if item.get_closest_marker("once") is not None:
+            item.add_marker(skip)
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -140,11 +151,13 @@ class Factory:
         agency: str = "PDI",
         password: str | None = None,
     ) -> tuple[Principal, str]:
+        # The operator of that agency's node (a test node hosts callers of many agencies).
+        operator = Principal.system(country=country, agency=agency)
         with self.node.sessions() as session:
             user = auth.add_user(
                 session,
                 node=self.node,
-                principal=self.node.system,
+                principal=operator,
                 username=username,
                 full_name=username,
                 country=country,
@@ -153,7 +166,7 @@ class Factory:
                 password=password,
             )
             token, _ = auth.issue_token(
-                session, node=self.node, principal=self.node.system, username=username, ttl_days=1
+                session, node=self.node, principal=operator, username=username, ttl_days=1
             )
             session.commit()
             return auth.principal_of(user), token

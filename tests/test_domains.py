@@ -187,3 +187,17 @@ def test_every_declared_part_loads() -> None:
         if domain.commands:
             assert callable(domains.load(domain.commands))
     assert {"records", "exchange", "audit", "auth"} <= {d.name for d in domains.domains()}
+
+
+def test_no_service_opens_or_commits_a_transaction() -> None:
+    """Services take the caller's session; flows (``flows.py``) commit between steps."""
+    import re
+
+    package = Path(domains.__file__).parent
+    offenders = [
+        f"{path.relative_to(package)}:{n}"
+        for path in sorted(package.glob("*/service.py"))
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if re.search(r"transaction\(|commit\(\)", line)
+    ]
+    assert offenders == []

@@ -9,6 +9,7 @@ from fastapi.security import HTTPAuthorizationCredentials
 
 from alianza.auth import service as auth
 from alianza.auth.models import User
+from alianza.auth.permissions import Action, Principal
 from alianza.auth.schemas import (
     LoginIn,
     TokenCreate,
@@ -18,9 +19,12 @@ from alianza.auth.schemas import (
     UserRead,
 )
 from alianza.errors import AuthenticationError, RateLimited
-from alianza.web.deps import NodeDep, PrincipalDep, bearer, unit
+from alianza.web.deps import NodeDep, PrincipalDep, bearer, require, unit
 
 router = APIRouter(prefix="/api/v1", tags=["usuarios"])
+
+# The route-level declaration of user management (the service checks the user too).
+Manager = Annotated[Principal, require(Action.MANAGE_USERS)]
 
 Username = Annotated[str, Path(max_length=80, description="Nombre de usuario.")]
 
@@ -86,13 +90,13 @@ def me(node: NodeDep, principal: PrincipalDep) -> UserRead:
 
 
 @router.get("/users", response_model=list[UserRead], summary="Usuarios de mi institución")
-def list_users(node: NodeDep, principal: PrincipalDep) -> list[UserRead]:
+def list_users(node: NodeDep, principal: Manager) -> list[UserRead]:
     with unit(node) as session:
         return [_user(u) for u in auth.list_users(session, node=node, principal=principal)]
 
 
 @router.post("/users", response_model=UserRead, status_code=201, summary="Crear usuario")
-def add_user(body: UserCreate, node: NodeDep, principal: PrincipalDep) -> UserRead:
+def add_user(body: UserCreate, node: NodeDep, principal: Manager) -> UserRead:
     with unit(node) as session:
         user = auth.add_user(
             session,
@@ -109,13 +113,13 @@ def add_user(body: UserCreate, node: NodeDep, principal: PrincipalDep) -> UserRe
 
 
 @router.post("/users/{username}/disable", response_model=UserRead, summary="Desactivar usuario")
-def disable_user(username: Username, node: NodeDep, principal: PrincipalDep) -> UserRead:
+def disable_user(username: Username, node: NodeDep, principal: Manager) -> UserRead:
     with unit(node) as session:
         return _user(auth.disable_user(session, node=node, principal=principal, username=username))
 
 
 @router.post("/users/{username}/enable", response_model=UserRead, summary="Reactivar usuario")
-def enable_user(username: Username, node: NodeDep, principal: PrincipalDep) -> UserRead:
+def enable_user(username: Username, node: NodeDep, principal: Manager) -> UserRead:
     with unit(node) as session:
         return _user(auth.enable_user(session, node=node, principal=principal, username=username))
 
@@ -129,7 +133,7 @@ def enable_user(username: Username, node: NodeDep, principal: PrincipalDep) -> U
 def issue_token(
     username: Username,
     node: NodeDep,
-    principal: PrincipalDep,
+    principal: Manager,
     body: Annotated[TokenCreate | None, Body()] = None,
 ) -> TokenRead:
     with unit(node) as session:
@@ -148,7 +152,7 @@ def issue_token(
     response_model=TokensRevoked,
     summary="Revocar todos los tokens de un usuario",
 )
-def revoke_tokens(username: Username, node: NodeDep, principal: PrincipalDep) -> TokensRevoked:
+def revoke_tokens(username: Username, node: NodeDep, principal: Manager) -> TokensRevoked:
     with unit(node) as session:
         count = auth.revoke_tokens(session, node=node, principal=principal, username=username)
     return TokensRevoked(username=username, revoked=count)

@@ -7,6 +7,7 @@ stopping the demo loses nothing; delete the directory to start again.
 
 from __future__ import annotations
 
+import shlex
 import subprocess
 import sys
 import time
@@ -31,11 +32,12 @@ from sqlalchemy import select
 from alianza.auth import service as auth
 from alianza.db import transaction
 from alianza.demo.generator import generate_records
+from alianza.errors import Unavailable
 from alianza.exchange import flows as exchange
 from alianza.exchange import service as exchange_service
 from alianza.exchange.models import Peer, ReleaseRequest
 from alianza.node.context import Node, open_node
-from alianza.node.service import init_node
+from alianza.node.flows import init_node
 from alianza.records import service as records
 from alianza.records.importer import ImportItem, import_items
 from alianza.records.rules import Rules
@@ -209,14 +211,23 @@ def _serve(node: Node, port: int) -> subprocess.Popen[bytes]:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"El servidor de {node.agency} terminó; vea {log}.")
+            raise Unavailable(f"El servidor de {node.agency} terminó; vea {log}.")
         try:
             if httpx2.get(url, timeout=1).status_code == 200:
                 return proc
         except httpx2.HTTPError:
             time.sleep(0.2)
     proc.terminate()
-    raise RuntimeError(f"El servidor de {node.agency} no respondió en el puerto {port}.")
+    raise Unavailable(
+        f"El servidor de {node.agency} no respondió en el puerto {port}: "
+        "¿otro programa lo usa? Pruebe 'alianza demo --port OTRO'."
+    )
+
+
+def _alianza() -> str:
+    """The ``alianza`` command next to this interpreter (``.venv/bin/alianza``)."""
+    beside = Path(sys.executable).with_name("alianza")
+    return str(beside) if beside.exists() else "alianza"
 
 
 def _env() -> dict[str, str]:
@@ -388,7 +399,9 @@ def run_demo(*, data_dir: Path, port: int, n: int, serve: bool, console: Console
         _print_access(ec, ECUADOR, port + 1, console)
         console.print(f"Contraseña de los usuarios de demostración: [bold]{DEMO_PASSWORD}[/]")
         console.print(
-            f"Verificar la auditoría: alianza audit verify --dir {data_dir}/cl --witnesses",
+            # The command as it can be pasted: the alianza this demo runs, by its full path.
+            f"Verificar la auditoría: {shlex.quote(_alianza())} audit verify "
+            f"--dir {shlex.quote(str(Path(data_dir).resolve() / 'cl'))} --witnesses",
             soft_wrap=True,
             highlight=False,
         )

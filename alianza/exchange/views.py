@@ -55,7 +55,7 @@ async def exchange(request: Request, node: NodeDep, message: Annotated[Any, Body
         return Response(orjson.dumps(reply), media_type="application/json")
     except AlianzaError as exc:
         log.warning("mensaje rechazado de %s (%s): %s", sender[:64], kind[:60], exc.message)
-        await run_in_threadpool(_audit_refusal, node, sender, kind, exc)
+        await run_in_threadpool(_audit_refusal, node, sender, kind, exc, message)
         return problem_response(exc)
 
 

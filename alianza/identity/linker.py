@@ -87,7 +87,7 @@ def link_frames(
     _check_threshold(threshold)
     # Table names become Splink's source_dataset; "left"/"right" are SQL keywords.
     frames = {"izquierda": left, "derecha": right}
-    with make_engine(engine) as eng:
+    with make_engine(engine, rows=len(left) + len(right)) as eng:
         pairs = _predict(
             eng,
             frames,
@@ -121,7 +121,7 @@ def dedupe_pairs(
     _check_threshold(threshold)
     progress("preparando nombres, fechas y documentos")
     frame = feature_frame(rows)
-    with make_engine(engine) as eng:
+    with make_engine(engine, rows=len(frame)) as eng:
         pairs = _predict(
             eng,
             {"registry": frame},
@@ -189,7 +189,9 @@ def _predict(
             progress=progress,
         )
     else:
-        linker = training.train_linker(tables, link_type=link_type, progress=progress)
+        linker = training.train_linker(
+            tables, link_type=link_type, progress=progress, dialect=eng.name
+        )
     if trained is not None:
         trained.model = linker.misc.save_model_to_json()
     progress("comparando los pares candidatos")
@@ -209,9 +211,11 @@ def train(
     """Train the model on two registries without scoring them (Splink's JSON model)."""
     frames = {"izquierda": feature_frame(left), "derecha": feature_frame(right)}
     _require_rows(frames)
-    with make_engine(engine) as eng:
+    with make_engine(engine, rows=sum(len(f) for f in frames.values())) as eng:
         tables = [eng.register(frame, name) for name, frame in frames.items()]
-        linker = training.train_linker(tables, link_type="link_only", progress=progress)
+        linker = training.train_linker(
+            tables, link_type="link_only", progress=progress, dialect=eng.name
+        )
         return dict(linker.misc.save_model_to_json())
 
 

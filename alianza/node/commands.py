@@ -11,7 +11,7 @@ from alianza.audit.service import audit_act
 from alianza.cli_support import DirOpt, console, open_cli_node, settings_for
 from alianza.db import transaction
 from alianza.errors import NodeNotInitialised
-from alianza.node.service import init_node
+from alianza.node.flows import init_node
 from alianza.records import service as records
 
 node_app = typer.Typer(help="Crear y consultar el nodo.", no_args_is_help=True)

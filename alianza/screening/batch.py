@@ -8,7 +8,6 @@ point), on DuckDB. The watch-list table is built once per version of the index.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable
 from typing import Any
 
@@ -17,6 +16,7 @@ import pyarrow as pa
 
 from alianza.auth.permissions import Action, Principal, authorize
 from alianza.identity import linker
+from alianza.identity.defaults import without_tf
 from alianza.identity.features import FEATURE_COLUMNS
 from alianza.records.policy import KindOf
 from alianza.screening.scorer import list_prior
@@ -56,16 +56,6 @@ def watch_frame(screener: Screener, *, principal: Principal) -> tuple[pa.Table, 
     )
     screener.cache["watch_frame"] = (key, table, labels)
     return table, labels
-
-
-def without_tf(model: dict[str, Any]) -> dict[str, Any]:
-    """The model without term-frequency adjustments (a short list cannot measure them)."""
-    out = copy.deepcopy(model)
-    for comparison in out["comparisons"]:
-        for level in comparison["comparison_levels"]:
-            for key in ("tf_adjustment_column", "tf_adjustment_weight", "tf_minimum_u_value"):
-                level.pop(key, None)
-    return out
 
 
 def screen_batch(

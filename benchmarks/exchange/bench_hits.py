@@ -39,10 +39,9 @@ from sqlalchemy import func, select
 from alianza.audit.models import AuditEntry
 from alianza.auth import service as auth
 from alianza.db import transaction
-from alianza.exchange import flows as exchange
 from alianza.exchange import service as exchange_service
 from alianza.node.context import open_node
-from alianza.node.service import init_node
+from alianza.node.flows import init_node
 from alianza.records import ftm
 from alianza.records.importer import import_items
 from alianza.records.models import Record, RecordKey
@@ -79,7 +78,14 @@ def owner_node(n: int) -> Path:
     with transaction(node.sessions) as s:
         ana = auth.principal_of(
             auth.add_user(
-                s, username="ana", full_name="Ana", country="CL", agency="PDI", role="analyst"
+                s,
+                node=node,
+                principal=node.system,
+                username="ana",
+                full_name="Ana",
+                country="CL",
+                agency="PDI",
+                role="analyst",
             )
         )
     path = common.data_file(n)

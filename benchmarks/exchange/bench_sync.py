@@ -32,7 +32,7 @@ from alianza.db import transaction
 from alianza.demo.generator import generate_records
 from alianza.exchange import flows as exchange
 from alianza.exchange import service as exchange_service
-from alianza.node.service import init_node
+from alianza.node.flows import init_node
 from alianza.records.importer import ImportItem, import_items
 from alianza.records.models import RECORD_VERSIONS, Base
 from alianza.settings import Settings
@@ -58,7 +58,14 @@ def main() -> None:
     with transaction(owner.sessions) as s:
         ana = auth.principal_of(
             auth.add_user(
-                s, username="ana", full_name="Ana", country="CL", agency="PDI", role="analyst"
+                s,
+                node=owner,
+                principal=owner.system,
+                username="ana",
+                full_name="Ana",
+                country="CL",
+                agency="PDI",
+                role="analyst",
             )
         )
     items = (

@@ -171,10 +171,17 @@ SETTINGS: dict[str, Setting] = {
             country=("CL", "AR"),
             left=Noise(keyboard=0.1, drop_letter=0.05, swap_letters=0.05, hyphenate=0.08),
             right=Noise(
-                keyboard=0.12, drop_letter=0.06, double_letter=0.05, swap_letters=0.06,
-                reverse_surnames=0.05, missing_birth=0.06, date_day_off=0.05,
-                date_digits_swapped=0.03, document_typo=0.06, missing_document=0.25,
-            ),  # fmt: skip
+                keyboard=0.12,
+                drop_letter=0.06,
+                double_letter=0.05,
+                swap_letters=0.06,
+                reverse_surnames=0.05,
+                missing_birth=0.06,
+                date_day_off=0.05,
+                date_digits_swapped=0.03,
+                document_typo=0.06,
+                missing_document=0.25,
+            ),
         ),
     )
 }
@@ -245,7 +252,9 @@ def _document(rng: random.Random, nationality: str, born: date) -> str:
     if nationality == "VE":
         return f"V{rng.randint(3_000_000, 33_000_000)}"
     if nationality == "CO":
-        return str(rng.randint(10**9, 2 * 10**9) if born.year >= 2000 else rng.randint(10**6, 10**8))
+        return str(
+            rng.randint(10**9, 2 * 10**9) if born.year >= 2000 else rng.randint(10**6, 10**8)
+        )
     if nationality == "PE":
         return f"{rng.randint(10_000_000, 79_999_999)}"
     return ""

@@ -37,7 +37,7 @@ from sqlalchemy import Table as SATable
 from alianza.auth import service as auth
 from alianza.db import make_engine, transaction
 from alianza.node.context import open_node
-from alianza.node.service import init_node
+from alianza.node.flows import init_node
 from alianza.records.ftm import read_lines
 from alianza.records.importer import import_items
 from alianza.settings import Settings
@@ -166,6 +166,8 @@ def fresh_node(backend: str, n: int) -> tuple[Path, str]:
     with transaction(node.sessions) as session:
         auth.add_user(
             session,
+            node=node,
+            principal=node.system,
             username=IMPORTER,
             full_name="Importación de prueba",
             country=common.COUNTRY,

@@ -30,7 +30,7 @@ import httpx2
 
 from alianza.auth import service as auth
 from alianza.db import transaction
-from alianza.node.service import init_node
+from alianza.node.flows import init_node
 from alianza.settings import Settings
 
 

@@ -35,20 +35,18 @@ import httpx2
 from anchor import exact_batch
 from bench_hits import serve
 from rich.table import Table
-from sqlalchemy import select
 
 from alianza.auth import service as auth
-from alianza.auth.models import User
 from alianza.auth.permissions import Principal, Role
+from alianza.codes.identifiers import document_type_for_country
 from alianza.db import transaction
 from alianza.demo.vocabulary import LEGAL_BASES, PURPOSES
 from alianza.errors import InputError
 from alianza.identity import synthetic
 from alianza.identity.contract import check_row
 from alianza.node.context import open_node
-from alianza.node.service import init_node
+from alianza.node.flows import init_node
 from alianza.records import ftm
-from alianza.codes.identifiers import document_type_for_country
 from alianza.records.importer import derived_id, import_items
 from alianza.records.kinds import validate_data
 from alianza.records.rules import RecordKind
@@ -136,7 +134,16 @@ def watch_node(n: int, seed: int) -> tuple[Path, dict[str, Any]]:
     node = init_node(Settings(data_dir=d / "node", database_url=""), country="CL", agency="PDI")
     with transaction(node.sessions) as s:
         for name, role in (("ana", "analyst"), ("ofi", "border_officer")):
-            auth.add_user(s, username=name, full_name=name, country="CL", agency="PDI", role=role)
+            auth.add_user(
+                s,
+                node=node,
+                principal=node.system,
+                username=name,
+                full_name=name,
+                country="CL",
+                agency="PDI",
+                role=role,
+            )
     with common.stopwatch() as t_import, common.progress_bar() as bar:
         task = bar.add_task(f"importando {n - len(refused):,} personas", total=n - len(refused))
         with transaction(node.sessions) as s, (d / "watch.ftm.jsonl").open(encoding="utf-8") as fh:
@@ -311,8 +318,7 @@ def main() -> None:
     )
     node = open_node(Settings(data_dir=d / "node", database_url=""))
     with transaction(node.sessions) as s:
-        officer = s.scalars(select(User).where(User.username == "ofi")).one()
-        token, _ = auth.issue_token(s, user=officer, ttl_days=1)
+        token, _ = auth.issue_token(s, node=node, principal=node.system, username="ofi", ttl_days=1)
     node.close()
 
     serve_cmd = [sys.executable, "-m", "alianza.cli", "serve", "--dir", str(d / "node")]

@@ -11,7 +11,7 @@ from alianza.audit import service as audit
 from alianza.audit.service import audit_act
 from alianza.db import transaction
 from alianza.node.context import Node
-from alianza.node.service import init_node
+from alianza.node.flows import init_node
 from tests.conftest import FreshNode, PgDatabases, _settings
 
 

@@ -26,7 +26,7 @@ from alianza.auth.permissions import Principal
 from alianza.db import transaction
 from alianza.exchange import service as exchange_service
 from alianza.node.context import Node
-from alianza.node.service import init_node
+from alianza.node.flows import init_node
 from alianza.records.service import audit_act
 from tests.conftest import PgDatabases
 

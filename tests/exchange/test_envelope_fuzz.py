@@ -22,6 +22,8 @@ from alianza.exchange.models import Peer
 from alianza.node.context import Node
 from alianza.node.keys import NodeKey, canonical
 
+pytestmark = pytest.mark.once  # fuzzing: once per CI run, on the SQLite pass
+
 NASTY = st.one_of(
     st.characters(),
     st.characters(categories=["Cs", "Cc", "Cf", "Mn"]),

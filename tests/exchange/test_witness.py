@@ -58,6 +58,7 @@ def _rewrite_history(r: Running) -> None:
                 audit.checkpoint_message(node_id=node.node_id, seq=cp.seq, entry_hash=cp.entry_hash)
             )
         s.execute(delete(CheckpointWitness))
+        audit.sign_head(s, key=node.key, node_id=node.node_id)
 
 
 def test_sync_exchanges_countersigned_checkpoints(pair: tuple[Running, Running]) -> None:

@@ -295,7 +295,8 @@ def test_a_header_only_file_links_to_nothing(tmp_path: Path) -> None:
 def test_small_files_say_they_use_the_shipped_model(tmp_path: Path) -> None:
     small = tmp_path / "pocos.csv"
     small.write_text(",".join(HEADER) + "\n", encoding="utf-8")
-    append(small, bad("A-1"), bad("A-2", given_names="Luis", sex="M"), bad("A-3"))
+    other = bad("A-2", given_names="Luis", surname_1="Rojas", birth_date="1971-05-30", sex="M")
+    append(small, bad("A-1"), other, bad("A-3"))
     out = tmp_path / "personas.csv"
     proc = ok(alianza("dedupe", small, "-o", out, cwd=tmp_path))
     said = " ".join(proc.stderr.split())

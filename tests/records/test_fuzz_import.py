@@ -24,6 +24,8 @@ from alianza.records.importer import ImportItem, import_items
 from alianza.records.models import Record
 from tests.conftest import RULES, Factory
 
+pytestmark = pytest.mark.once  # fuzzing: once per CI run, on the SQLite pass
+
 FUZZ = settings(
     max_examples=150,
     deadline=None,
