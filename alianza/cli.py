@@ -36,7 +36,9 @@ def main() -> None:
             node, principal = ACTING["current"]
             record_denial(node, principal, what=" ".join(sys.argv[1:3]), error=exc)
         # The message may quote the user's input: printed literally, never as markup.
-        err_console.print(f"[red]error[/]: {escape(printable(exc))}", highlight=False, soft_wrap=True)
+        err_console.print(
+            f"[red]error[/]: {escape(printable(exc))}", highlight=False, soft_wrap=True
+        )
         sys.exit(exc.exit_code)
     except typer.Abort:
         err_console.print("interrumpido")

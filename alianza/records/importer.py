@@ -14,7 +14,7 @@ import json
 import uuid
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from alianza.audit.service import audit_act, lock_head
 from alianza.auth.permissions import Action, Principal, authorize
+from alianza.codes.dates import iso_date
 from alianza.codes.problems import raise_validation
 from alianza.errors import FieldProblem, InputError, PermissionDenied
 from alianza.node.context import Node
@@ -38,8 +39,7 @@ from alianza.records.models import (
     RecordVersion,
 )
 from alianza.records.policy import KindOf
-from alianza.codes.dates import iso_date
-from alianza.records.rules import check_review_date, KIND_VALUES, RecordKind, Rules
+from alianza.records.rules import KIND_VALUES, RecordKind, Rules, check_review_date
 from alianza.records.service import settle_rules
 from alianza.records.state import apply_state, record_state
 from alianza.records.versions import signed_version_row

@@ -18,7 +18,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from alianza.audit.service import audit_act, lock_head
-from alianza.auth.permissions import Action, Principal, authorize, visible_clause
+from alianza.auth.permissions import Action, Principal, allowed, authorize, visible_clause
 from alianza.errors import Conflict, InputError, NotFound, PermissionDenied
 from alianza.node.context import Node
 from alianza.records.keys import query_keys, record_keys
@@ -30,8 +30,8 @@ from alianza.records.models import (
     RecordKey,
     RecordVersion,
 )
-from alianza.records.policy import KindOf
-from alianza.records.rules import check_local_write, RecordKind, Rules
+from alianza.records.policy import KindOf, RecordRef
+from alianza.records.rules import RecordKind, Rules, check_local_write, scope_text
 from alianza.records.state import apply_state, record_state
 from alianza.records.versions import signed_version_row
 
@@ -226,15 +226,35 @@ def get_record(session: Session, *, node: Node, principal: Principal, record_id:
 def history(
     session: Session, *, node: Node, principal: Principal, record_id: str
 ) -> list[RecordVersion]:
-    """Every version of a visible record, oldest first (audited as a read)."""
+    """The versions of a visible record the principal could see when each was written,
+    oldest first (audited as a read).
+
+    A record created for its own agency and later widened to the country must not show
+    the agency-only versions to another agency: each version is checked with the rules it
+    carried, exactly as sync checks what it sends.
+    """
     record = _readable(session, principal, record_id)
-    audit_act(session, node, principal, "record.history", record.id, {})
-    return list(
-        session.scalars(
+    shown = [
+        version
+        for version in session.scalars(
             select(RecordVersion)
             .where(RecordVersion.record_id == record.id)
             .order_by(RecordVersion.version)
         )
+        if allowed(principal, Action.READ, _version_ref(version))
+    ]
+    audit_act(session, node, principal, "record.history", record.id, {"versions": len(shown)})
+    return shown
+
+
+def _version_ref(version: RecordVersion) -> RecordRef:
+    rules = json.loads(version.rules)
+    return RecordRef(
+        kind=version.kind,
+        owner_country=version.owner_country,
+        owner_agency=version.owner_agency,
+        scope=str(rules.get("scope", "")),
+        scope_countries=scope_text(rules.get("scope_countries") or []),
     )
 
 

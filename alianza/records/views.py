@@ -6,7 +6,7 @@ import json
 from enum import StrEnum
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import PlainTextResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -137,7 +137,21 @@ def _import(
         )
 
 
-@router.get("/export", response_class=PlainTextResponse, summary="Exportar lo visible (FtM o CSV)")
+_EXPORTED = {"schema": {"type": "string"}}
+
+
+# ``Response``: the OpenAPI then names the two media types sent, not a text/plain never sent.
+@router.get(
+    "/export",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "Líneas FtM (JSON) o CSV, según ``format``",
+            "content": {"application/x-ndjson": _EXPORTED, "text/csv": _EXPORTED},
+        }
+    },
+    summary="Exportar lo visible (FtM o CSV)",
+)
 def export_records(
     node: NodeDep, principal: Exporter, format: Format = Format.FTM, kind: str | None = None
 ) -> PlainTextResponse:

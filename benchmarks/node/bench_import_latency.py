@@ -87,6 +87,8 @@ def main() -> None:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ALIANZA_")}
     env["ALIANZA_DATA_DIR"] = str(directory)
+    # 100,000 entities are ~73 MB, over the default 50 MiB body limit: raise it for this run.
+    env["ALIANZA_MAX_BODY_BYTES"] = str(max(source.stat().st_size + 2**20, 50 * 2**20))
     server = subprocess.Popen(
         [sys.executable, "-m", "alianza.cli", "serve", "--port", str(port)],
         env=env,

@@ -157,7 +157,7 @@ def test_a_writer_elsewhere_in_the_process_does_not_stop_the_loop(
         exchange_service.add_peer(
             s,
             node=owner,
-            actor="prueba",
+            actor=owner.system,
             node_id=asker.node_id,
             country="CL",
             agency="PDI",

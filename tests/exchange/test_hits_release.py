@@ -338,7 +338,7 @@ def test_consent_only_for_records_the_partner_may_see(pair: tuple[Running, Runni
 def test_released_data_is_shown_only_to_the_requesting_agency_and_role(
     pair: tuple[Running, Running],
 ) -> None:
-    from alianza.exchange.release import visible_releases
+    from alianza.exchange.release import list_releases
 
     cl, ec = pair
     peer, ref = _hit(cl, ec)
@@ -348,7 +348,8 @@ def test_released_data_is_shown_only_to_the_requesting_agency_and_role(
 
     other = Principal(username="felipe", country="CL", agency="Carabineros", role=Role.ANALYST)
     with cl.node.sessions() as s:
-        rows = list(s.scalars(select(ReleaseRequest)))
-        assert len(visible_releases(rows, cl.users["ana"])) == 1
-        assert visible_releases(rows, carla) == []  # persons are not a port analyst's kind
-        assert visible_releases(rows, other) == []  # another agency's request
+        assert len(list(s.scalars(select(ReleaseRequest)))) == 1
+        assert len(list_releases(s, node=cl.node, principal=cl.users["ana"])) == 1
+        # Persons are not a port analyst's kind; another agency's request is not theirs.
+        assert list_releases(s, node=cl.node, principal=carla) == []
+        assert list_releases(s, node=cl.node, principal=other) == []

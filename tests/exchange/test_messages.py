@@ -187,7 +187,7 @@ def test_unsigned_or_garbage_reply_is_refused(
             peer = exchange_service.add_peer(
                 s,
                 node=cl.node,
-                actor="prueba",
+                actor=cl.node.system,
                 node_id="pe-basura",
                 country="PE",
                 agency="PNP",
@@ -221,7 +221,7 @@ def test_down_peer_does_not_block_the_others(pair: tuple[Running, Running]) -> N
         exchange_service.add_peer(
             s,
             node=node,
-            actor="prueba",
+            actor=node.system,
             node_id="co-caido",
             country="CO",
             agency="Policía Nacional de Colombia",

@@ -29,8 +29,8 @@ from typing import Any
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
-from hypothesis.errors import Unsatisfiable
 from hypothesis import strategies as st
+from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.python.asgi import ASGIClient
@@ -176,6 +176,9 @@ def test_openapi_holds_against_generated_requests(
                 _run(operation, mode, paths=paths, call=call)
             except Unsatisfiable:
                 pass  # nothing to get wrong in its input (no parameters, a free-form body)
-            except (Exception, BaseExceptionGroup) as exc:  # every operation is attacked, then all are reported
+            except (
+                Exception,
+                BaseExceptionGroup,
+            ) as exc:  # every operation is attacked, then all are reported
                 failures.append(f"{operation.label} [{mode.value}]: {exc}")
     assert not failures, "\n\n".join(failures)
