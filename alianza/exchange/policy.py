@@ -69,7 +69,10 @@ def _owned_record_ids(principal: Principal, kinds: list[str]) -> Any:
     )
 
 
-def _release_clause(principal: Principal, action: str, table: Any) -> ColumnElement[bool]:
+def _request_clause(
+    principal: Principal, action: str, table: Any, *, of_kinds: Any
+) -> ColumnElement[bool]:
+    """Outgoing requests the principal's agency filed, or incoming ones on its records."""
     kinds = sorted(_kinds(principal))
     if not kinds:
         return false()
@@ -77,31 +80,27 @@ def _release_clause(principal: Principal, action: str, table: Any) -> ColumnElem
         return and_(
             table.direction == "out",
             table.requested_by.endswith(_suffix(principal), autoescape=True),
-            table.kind.in_(kinds),
+            of_kinds(kinds),
         )
     if action == Action.RELEASE:
-        return and_(
-            table.direction == "in", table.record_id.in_(_owned_record_ids(principal, kinds))
-        )
+        owned = _owned_record_ids(principal, kinds)
+        return and_(table.direction == "in", table.record_id.in_(owned))
     return false()
+
+
+def _release_clause(principal: Principal, action: str, table: Any) -> ColumnElement[bool]:
+    # A release request carries its kind (the HIT's).
+    return _request_clause(principal, action, table, of_kinds=table.kind.in_)
 
 
 def _consent_clause(principal: Principal, action: str, table: Any) -> ColumnElement[bool]:
-    kinds = sorted(_kinds(principal))
-    if not kinds:
-        return false()
-    of_kinds = select(Record.id).where(Record.kind.in_(kinds))
-    if action == Action.QUERY_PEERS:
-        return and_(
-            table.direction == "out",
-            table.requested_by.endswith(_suffix(principal), autoescape=True),
-            table.record_id.in_(of_kinds),
-        )
-    if action == Action.RELEASE:
-        return and_(
-            table.direction == "in", table.record_id.in_(_owned_record_ids(principal, kinds))
-        )
-    return false()
+    # A consent request names a record (the partner's copy here): its kind is the record's.
+    return _request_clause(
+        principal,
+        action,
+        table,
+        of_kinds=lambda kinds: table.record_id.in_(select(Record.id).where(Record.kind.in_(kinds))),
+    )
 
 
 def _check_node(principal: Principal, action: str, node: ThisNode) -> str | None:

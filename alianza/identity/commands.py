@@ -14,14 +14,16 @@ from __future__ import annotations
 import csv
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 
 from alianza.cli_support import console, err_console
 from alianza.errors import InputError
-from alianza.identity import linker, training
+
+if TYPE_CHECKING:
+    from alianza.identity import linker
 from alianza.identity.contract import Registry, read_registry, write_csv
 
 ThresholdOpt = Annotated[
@@ -66,6 +68,8 @@ def _refuse_all_rejected(registries: list[Registry]) -> None:
 
 
 def _note_small(sizes: list[int]) -> None:
+    from alianza.identity import training  # Splink: imported only by the commands that link
+
     note = training.small_note(sizes)
     if note is not None:
         err_console.print(note)
@@ -105,6 +109,8 @@ def link_command(
     _refuse_all_rejected(registries)
     _note_small([len(r.rows) for r in registries])
     with console.status("enlazando…") as status:
+        from alianza.identity import linker  # Splink and pandas: only when linking
+
         pairs = linker.link(
             registries[0].rows,
             registries[1].rows,
@@ -143,6 +149,8 @@ def dedupe_command(
     _refuse_all_rejected([registry])
     _note_small([len(registry.rows)])
     with console.status("deduplicando…") as status:
+        from alianza.identity import linker  # Splink and pandas: only when linking
+
         persons = linker.dedupe(
             registry.rows,
             threshold=threshold,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -15,9 +15,9 @@ from alianza.cli_support import DirOpt, UserOpt, acting, console, err_console, o
 from alianza.errors import InputError
 from alianza.identity.commands import check_output
 from alianza.identity.contract import read_registry, write_csv
-from alianza.screening.flows import screen, screen_list
-from alianza.screening.scorer import STATUS_ES
-from alianza.screening.service import Screener
+
+if TYPE_CHECKING:
+    from alianza.screening.service import Screener
 
 
 def screen_command(
@@ -48,6 +48,10 @@ def screen_command(
     """Controla a un viajero contra la lista de vigilancia: candidatos con su explicación."""
     node = open_cli_node(data_dir)
     principal = acting(node, user)
+    # The watch list, the model and Splink load only when a traveller is screened.
+    from alianza.screening.flows import screen
+    from alianza.screening.service import Screener
+
     screener = Screener(node)
     with console.status("cargando la lista de vigilancia…"):
         screener.refresh()
@@ -74,6 +78,8 @@ def screen_command(
     table = Table("prob.", "registro / socio", "coincide", "difiere", "falta", title="Candidatos")
     for c in result.candidates:
         where = c.record_id or _partner(c.partner)
+        from alianza.screening.scorer import STATUS_ES
+
         cells = {s: [] for s in STATUS_ES}  # type: dict[str, list[str]]
         for e in c.evidence:
             name = e.field_en if english else e.field
@@ -100,6 +106,8 @@ def _batch(
         err_console.print(f"[yellow]omitida[/] {escape(path.name)}, {escape(str(problem))}")
     started = time.monotonic()
     with console.status(f"controlando {len(registry.rows):,} viajeros…"):
+        from alianza.screening.flows import screen_list  # Splink: only for a list
+
         found = screen_list(
             screener,
             principal=principal,

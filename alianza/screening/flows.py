@@ -8,15 +8,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-import pandas as pd
-
 from alianza.audit.service import audit_act
 from alianza.auth.permissions import Action, Principal, authorize
 from alianza.db import transaction
 from alianza.errors import AlianzaError
 from alianza.node.context import Node
 from alianza.records.policy import KindOf
-from alianza.screening.batch import screen_batch
 from alianza.screening.service import (
     MATCH,
     PERSON_QUERY,
@@ -118,9 +115,11 @@ def screen_list(
     travellers: Iterable[dict[str, str]],
     source: str,
     threshold: float = 0.5,
-) -> pd.DataFrame:
+) -> Any:
     """Screen a passenger list; audited (which of our records it matched) before the
     caller discloses anything."""
+    from alianza.screening.batch import screen_batch  # Splink and pandas: only for a list
+
     rows = list(travellers)
     found = screen_batch(screener, principal=principal, travellers=rows, threshold=threshold)
     with transaction(screener.node.sessions) as session:

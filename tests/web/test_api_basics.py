@@ -76,6 +76,42 @@ def test_malformed_json_is_a_422_problem(client: TestClient, factory: Factory) -
     assert "JSON" in r.json()["detail"]
 
 
+def test_body_that_is_not_utf8_is_a_422_problem(client: TestClient, factory: Factory) -> None:
+    # FastAPI answered 400 "There was an error parsing the body", undocumented and English.
+    _, token = factory.user("ana", "analyst")
+    r = client.post(
+        "/api/v1/records",
+        content=b"\xb9q\xfe\xb1\x02sX\xf7",
+        headers={**auth(token), "content-type": "application/json"},
+    )
+    assert r.status_code == 422
+    assert r.headers["content-type"] == "application/problem+json"
+    assert "UTF-8" in r.json()["detail"]
+
+
+def test_openapi_documents_the_problem_body_of_every_error(client: TestClient) -> None:
+    # FastAPI documented its own 422 shape ({"detail": [...]}, application/json), never
+    # sent, and no other error status.
+    spec = client.get("/openapi.json").json()
+    problem = {"$ref": "#/components/schemas/Problem"}
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            for status in ("401", "403", "404", "409", "413", "422", "429"):
+                content = operation["responses"][status]["content"]
+                assert content == {"application/problem+json": {"schema": problem}}, (
+                    method,
+                    path,
+                    status,
+                )
+    assert "HTTPValidationError" not in spec["components"]["schemas"]
+    assert set(spec["components"]["schemas"]["Problem"]["required"]) == {
+        "type",
+        "title",
+        "status",
+        "detail",
+    }
+
+
 def test_oversized_body_is_refused_with_413(client: TestClient, factory: Factory) -> None:
     _, token = factory.user("ana", "analyst")
     limit = client.app.state.node.settings.max_body_bytes  # type: ignore[attr-defined]

@@ -126,6 +126,20 @@ def test_import_and_export_over_http(client: TestClient, factory: Factory) -> No
     assert again.json() == {"created": 0, "updated": 0, "unchanged": 2}
 
 
+def test_export_sends_the_media_types_its_openapi_names(
+    client: TestClient, factory: Factory
+) -> None:
+    # The OpenAPI said text/plain; the route sends NDJSON or CSV.
+    _, token = factory.user("ana", "analyst")
+    spec = client.get("/openapi.json").json()
+    documented = spec["paths"]["/api/v1/records/export"]["get"]["responses"]["200"]["content"]
+    assert set(documented) == {"application/x-ndjson", "text/csv"}
+    for fmt in ("ftm", "csv"):
+        r = client.get("/api/v1/records/export", params={"format": fmt}, headers=auth(token))
+        assert r.status_code == 200
+        assert r.headers["content-type"].split(";")[0] in documented
+
+
 def test_bad_import_over_http_changes_nothing(client: TestClient, factory: Factory) -> None:
     _, token = factory.user("ana", "analyst")
     bad = "kind,number\ncontainer,CSQU3054383\ncontainer,CSQU305438\n"
