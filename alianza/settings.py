@@ -32,6 +32,11 @@ class Settings(BaseSettings):
     review_years: int = Field(default=5, ge=1, le=50)
     # Days after the review date before an unrenewed record is deleted.
     review_grace_days: int = Field(default=30, ge=0, le=3650)
+    # Seconds between two rounds of the served node's audit timer (sign the head, fold
+    # refusal counts); 0 turns the timer off (tests that share one connection; cron).
+    audit_timer_seconds: float = Field(default=60.0, ge=0)
+    # The longest the head or a pending entry waits unsigned while the node serves.
+    audit_max_age_seconds: int = Field(default=300, ge=10)
     # A signed audit checkpoint is written after this many new entries (and on demand).
     checkpoint_every: int = Field(default=100, ge=1, le=100_000)
     # Records per database batch during imports.

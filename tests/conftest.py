@@ -115,7 +115,11 @@ def _settings(tmp: Path, pg: PgDatabases | None, **extra: Any) -> Settings:
 
 @pytest.fixture(scope="session")
 def base_node(tmp_path_factory: pytest.TempPathFactory, pg: PgDatabases | None) -> Iterator[Node]:
-    settings = _settings(tmp_path_factory.mktemp("node"), pg, checkpoint_every=50)
+    # No audit timer: the tests' node shares one connection, which a timer thread would use
+    # behind the test's back (tests/audit drives the timer itself with ``tick``).
+    settings = _settings(
+        tmp_path_factory.mktemp("node"), pg, checkpoint_every=50, audit_timer_seconds=0
+    )
     node = init_node(settings, country="CL", agency="PDI")
     yield node
     node.engine.dispose()

@@ -1,9 +1,10 @@
 """The audit domain's timer in the served app: sign the head, fold refusal counts.
 
-Every ``TICK`` the node folds closed hours of refusal counts into the log and signs its
-head if it is older than ``MAX_AGE`` (a checkpoint when entries were appended since the
-last one). Partners get the head at every sync as well (``exchange.flows``). Several
-worker processes each run a timer; the head's row lock makes them take turns.
+Every ``ALIANZA_AUDIT_TIMER_SECONDS`` the node folds closed hours of refusal counts into
+the log and signs its head if it is older than ``ALIANZA_AUDIT_MAX_AGE_SECONDS`` (a
+checkpoint when entries were appended since the last one). Partners get the head at
+every sync as well (``exchange.flows``). Several worker processes each run a timer; the
+head's row lock makes them take turns.
 """
 
 from __future__ import annotations
@@ -25,8 +26,6 @@ if TYPE_CHECKING:
 
     from alianza.node.context import Node
 
-TICK = 60.0  # seconds between two looks
-MAX_AGE = timedelta(minutes=5)  # the longest a head or a pending entry waits unsigned
 
 log = logging.getLogger("alianza.audit")
 
@@ -35,12 +34,14 @@ def tick(node: Node) -> None:
     """One round of the timer (also what a cron job or a test can call)."""
     with transaction(node.sessions) as session:
         fold_refusals(session, node)
-        checkpoint_if_due(session, node, max_age=MAX_AGE)
+        checkpoint_if_due(
+            session, node, max_age=timedelta(seconds=node.settings.audit_max_age_seconds)
+        )
 
 
 async def _loop(node: Node) -> None:
     while True:
-        await asyncio.sleep(TICK)
+        await asyncio.sleep(node.settings.audit_timer_seconds)
         try:
             await asyncio.to_thread(tick, node)
         except Exception:  # a busy database now: the next tick tries again
@@ -49,6 +50,8 @@ async def _loop(node: Node) -> None:
 
 def attach(app: FastAPI, node: Node) -> None:
     """The audit domain's start-up hook: run the timer while the app is served."""
+    if node.settings.audit_timer_seconds <= 0:
+        return
     inner = app.router.lifespan_context
 
     @asynccontextmanager
