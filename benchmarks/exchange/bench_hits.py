@@ -277,7 +277,7 @@ def main() -> None:
         exchange_service.add_peer(
             s,
             node=owner,
-            actor="bench",
+            actor=owner.system,
             node_id=asker.node_id,
             country="EC",
             agency="Policía Nacional",
