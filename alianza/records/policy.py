@@ -39,16 +39,6 @@ ROLE_KINDS: dict[Role, frozenset[RecordKind]] = {
 
 _OWNER_ONLY = frozenset({Action.WRITE, Action.REVIEW, Action.RELEASE})
 
-R, W, E, V = Action.READ, Action.WRITE, Action.EXPORT, Action.REVIEW
-GRANTS: dict[str, frozenset[str]] = {
-    R: frozenset(
-        {Role.ANALYST, Role.SUPERVISOR, Role.BORDER_OFFICER, Role.PORT_ANALYST, Role.PEER}
-    ),
-    W: frozenset({Role.ANALYST, Role.SUPERVISOR, Role.PORT_ANALYST}),
-    E: frozenset({Role.ANALYST, Role.SUPERVISOR}),
-    V: frozenset({Role.SUPERVISOR}),
-}
-
 
 @dataclass(frozen=True, slots=True)
 class KindOf:
