@@ -31,6 +31,17 @@ from alianza.records.service import audit_act
 from tests.conftest import PgDatabases
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Real node processes are a slow stage: run once per CI, on the SQLite pass (marker
+    ``once``), except the sync tests, where the backend is what is under test (row locks,
+    page commits and resumption on PostgreSQL)."""
+    for item in items:
+        fixtures = getattr(item, "fixturenames", ())
+        real = "nodes" in fixtures or "pair" in fixtures
+        if real and "test_sync.py" not in str(item.fspath):
+            item.add_marker(pytest.mark.once)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
