@@ -4,6 +4,8 @@ about when someone probes)."""
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
@@ -12,6 +14,8 @@ from alianza.audit.denials import record_denial
 from alianza.auth.permissions import Principal
 from alianza.errors import AlianzaError, NotFound, PermissionDenied
 from alianza.web.errors import problem_response
+
+log = logging.getLogger("alianza.audit")
 
 
 def install(app: FastAPI) -> None:
@@ -22,9 +26,12 @@ def install(app: FastAPI) -> None:
         principal = getattr(request.state, "principal", None)
         if isinstance(principal, Principal):
             what = f"{request.method} {request.url.path}"
-            await run_in_threadpool(
-                record_denial, request.app.state.node, principal, what=what, error=exc
-            )
+            try:
+                await run_in_threadpool(
+                    record_denial, request.app.state.node, principal, what=what, error=exc
+                )
+            except AlianzaError as busy:  # the refusal still stands; the log says why not
+                log.warning("no se pudo auditar un acceso denegado: %s", busy.message)
         return problem_response(exc)
 
     app.add_exception_handler(PermissionDenied, _denied)
