@@ -24,9 +24,12 @@ $(STAMP): pyproject.toml | system-deps
 	$(PIP) -e .
 	touch $(STAMP)
 
-# The developers' environment: the tests, the linters and the Spark engine too.
+# The developers' environment: the tests, the linters, the Spark engine and the PKCS#11
+# token too (SoftHSM2 from Debian holds the node key in tests/node/test_token.py).
 $(DEVSTAMP): $(STAMP) pyproject.toml
-	$(PIP) -e '.[dev,spark]'
+	@command -v softhsm2-util >/dev/null || { echo "Instalando SoftHSM2 (token PKCS#11 de las pruebas)..."; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q softhsm2; }
+	$(PIP) -e '.[dev,spark,hsm]'
 	touch $(DEVSTAMP)
 
 install: $(STAMP)

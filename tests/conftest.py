@@ -222,9 +222,21 @@ class FreshNode:
     settings: Settings
     opened: list[Node] = dataclasses.field(default_factory=list)
 
-    def init(self, *, country: str = "CL", agency: str = "PDI", **overrides: Any) -> Node:
+    def init(
+        self,
+        *,
+        country: str = "CL",
+        agency: str = "PDI",
+        pkcs11: str | None = None,
+        **overrides: Any,
+    ) -> Node:
         """Initialise the node in-process (its engine is disposed after the test)."""
-        node = init_node(self.settings.model_copy(update=overrides), country=country, agency=agency)
+        node = init_node(
+            self.settings.model_copy(update=overrides),
+            country=country,
+            agency=agency,
+            pkcs11=pkcs11,
+        )
         self.opened.append(node)
         return node
 

@@ -23,11 +23,20 @@ def node_init(
     country: Annotated[str, typer.Option(help="País ISO 3166 alfa-2, p. ej. CL o EC.")],
     agency: Annotated[str, typer.Option(help="Institución dueña del nodo, p. ej. PDI.")],
     data_dir: DirOpt = None,
+    pkcs11: Annotated[
+        str | None,
+        typer.Option(
+            help="URI RFC 7512 de un token PKCS#11 (HSM, SoftHSM2): la clave se crea y "
+            "queda en el token; el archivo de clave guarda solo la URI.",
+        ),
+    ] = None,
 ) -> None:
     """Crea el directorio, la base de datos y el par de claves Ed25519 del nodo."""
-    node = init_node(settings_for(data_dir), country=country, agency=agency)
+    node = init_node(settings_for(data_dir), country=country, agency=agency, pkcs11=pkcs11)
     console.print(f"[green]Nodo creado[/]: {node.node_id} · {node.agency} ({node.country})")
     console.print(f"Clave pública Ed25519: {node.key.public_hex}")
+    if pkcs11:
+        console.print("La clave privada está en el token PKCS#11; no sale de él.")
     console.print(f"Directorio: {node.settings.data_dir.resolve()}")
     console.print("Siguiente paso: 'alianza users add ... --role administrator'.")
 

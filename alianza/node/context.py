@@ -46,7 +46,10 @@ class Node:
         return Principal.peer(node_id=node_id, country=country, agency=agency)
 
     def close(self) -> None:
-        """Release the node's database connections."""
+        """Release the node's database connections (and its token session, if any)."""
+        close_key = getattr(self.key, "close", None)
+        if close_key is not None:
+            close_key()
         if self.reader is not None and self.reader.kw["bind"] is not self.engine:
             self.reader.kw["bind"].dispose()
         self.engine.dispose()

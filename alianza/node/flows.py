@@ -17,13 +17,18 @@ from alianza.codes.countries import normalize_country
 from alianza.db import is_initialised, make_engine, make_sessionmaker, migrate, transaction
 from alianza.errors import Conflict, InputError
 from alianza.node.context import Node, open_node
-from alianza.node.keys import generate_key
+from alianza.node.keys import NodeKey, generate_key, write_token_uri
 from alianza.node.models import NodeIdentity
+from alianza.node.token import check_token, create_token_key
 from alianza.settings import Settings
 
 
-def init_node(settings: Settings, *, country: str, agency: str) -> Node:
-    """Create a node in ``settings.data_dir`` (refuses to overwrite an existing one)."""
+def init_node(settings: Settings, *, country: str, agency: str, pkcs11: str | None = None) -> Node:
+    """Create a node in ``settings.data_dir`` (refuses to overwrite an existing one).
+
+    ``pkcs11``: an RFC 7512 URI; the key pair is then generated inside that token and the
+    key file holds only the URI (``alianza.node.token``).
+    """
     try:
         the_country = normalize_country(country)
     except ValueError as exc:
@@ -32,6 +37,8 @@ def init_node(settings: Settings, *, country: str, agency: str) -> Node:
         raise InputError.at("agency", "indique la institución (1 a 80 caracteres)")
     if settings.key_path.exists():
         raise Conflict(f"Ya existe un nodo en {settings.data_dir}; no se sobrescribe.")
+    if pkcs11 is not None:
+        check_token(pkcs11)  # URI, PIN and a free label, before anything is written
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.sqlalchemy_url)
     if is_initialised(engine):
@@ -40,7 +47,12 @@ def init_node(settings: Settings, *, country: str, agency: str) -> Node:
                 engine.dispose()
                 raise Conflict("La base de datos ya pertenece a un nodo; no se sobrescribe.")
     migrate(settings.sqlalchemy_url)
-    key = generate_key(settings.key_path)
+    key: NodeKey
+    if pkcs11 is None:
+        key = generate_key(settings.key_path)
+    else:
+        key = create_token_key(pkcs11)
+        write_token_uri(settings.key_path, pkcs11)
     node_id = f"{the_country.lower()}-{uuid.uuid4().hex[:12]}"
     with transaction(make_sessionmaker(engine)) as session:
         session.add(
@@ -71,7 +83,11 @@ def init_node(settings: Settings, *, country: str, agency: str) -> Node:
             actor=actor,
             action="node.key_created",
             target=node_id,
-            detail={"public_key": key.public_hex, "algorithm": "Ed25519"},
+            detail={
+                "public_key": key.public_hex,
+                "algorithm": "Ed25519",
+                "store": "file" if pkcs11 is None else "pkcs11",
+            },
         )
         audit.checkpoint(session, key=key, node_id=node_id)
     return open_node(settings, engine=engine)

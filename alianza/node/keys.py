@@ -9,6 +9,10 @@ the node's user only (file 0600 in a directory 0700, like ssh keeps its keys); a
 that group or others can read is refused, and a key directory left open by an earlier
 version is closed on opening. The database's own server user (PostgreSQL on the same
 host) must not be the file's owner.
+
+With ``alianza node init --pkcs11 URI`` the key lives in a PKCS#11 token instead
+(``alianza.node.token``) and the key file holds only the token's RFC 7512 URI; both kinds
+sign the same Ed25519 signatures, so partners and ``audit verify`` cannot tell them apart.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 from cryptography.exceptions import InvalidSignature
@@ -42,9 +46,22 @@ def digest(obj: Any) -> str:
     return hashlib.sha256(canonical(obj)).hexdigest()
 
 
+class NodeKey(Protocol):
+    """What the node signs with: a key file (``FileKey``) or a PKCS#11 token (``TokenKey``)."""
+
+    @property
+    def public_hex(self) -> str:
+        """The raw 32-byte Ed25519 public key, hex."""
+        ...
+
+    def sign(self, message: bytes) -> str:
+        """Hex Ed25519 signature of ``message``."""
+        ...
+
+
 @dataclass(slots=True)
-class NodeKey:
-    """A node's private key with helpers to sign and to publish the public half."""
+class FileKey:
+    """A node's private key read from its key file."""
 
     private: Ed25519PrivateKey
 
@@ -84,7 +101,7 @@ def _check_private(path: Path) -> None:
         )
 
 
-def generate_key(path: Path) -> NodeKey:
+def generate_key(path: Path) -> FileKey:
     """Create a new key pair; the private key goes to ``path`` (0600, its folder 0700)."""
     _private_dir(path.parent)
     private = Ed25519PrivateKey.generate()
@@ -94,7 +111,7 @@ def generate_key(path: Path) -> NodeKey:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as fh:
         fh.write(pem)
-    return NodeKey(private)
+    return FileKey(private)
 
 
 def load_key(path: Path) -> NodeKey:
@@ -105,10 +122,28 @@ def load_key(path: Path) -> NodeKey:
         )
     _private_dir(path.parent)
     _check_private(path)
-    private = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    content = path.read_bytes()
+    if content.lstrip().startswith(b"pkcs11:"):
+        from alianza.node.token import TokenKey, parse_uri
+
+        return TokenKey(parse_uri(content.decode("utf-8", "replace")))
+    try:
+        private = serialization.load_pem_private_key(content, password=None)
+    except (ValueError, TypeError):
+        raise IntegrityFailure(
+            f"El archivo {path} no es una clave PEM ni una URI pkcs11:."
+        ) from None
     if not isinstance(private, Ed25519PrivateKey):
         raise IntegrityFailure(f"La clave de {path} no es Ed25519.")
-    return NodeKey(private)
+    return FileKey(private)
+
+
+def write_token_uri(path: Path, uri: str) -> None:
+    """Write the key file of a node whose key is in a token: its URI only (0600, 0700)."""
+    _private_dir(path.parent)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(uri.strip() + "\n")
 
 
 def verify(public_hex: str, message: bytes, signature_hex: str) -> bool:

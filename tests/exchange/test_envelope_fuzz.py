@@ -20,7 +20,7 @@ from alianza.errors import AlianzaError, InputError
 from alianza.exchange.envelope import check_fresh, open_message, parse
 from alianza.exchange.models import Peer
 from alianza.node.context import Node
-from alianza.node.keys import NodeKey, canonical
+from alianza.node.keys import FileKey, NodeKey, canonical
 
 pytestmark = pytest.mark.once  # fuzzing: once per CI run, on the SQLite pass
 
@@ -96,7 +96,7 @@ def test_parse_raises_only_input_errors(message: Any) -> None:
 
 @pytest.fixture
 def peer_key(node: Node) -> NodeKey:
-    key = NodeKey(Ed25519PrivateKey.generate())
+    key = FileKey(Ed25519PrivateKey.generate())
     with node.sessions() as s:
         s.add(
             Peer(

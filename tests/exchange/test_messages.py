@@ -15,7 +15,7 @@ from alianza.audit.models import AuditEntry
 from alianza.exchange.client import EXCHANGE_PATH
 from alianza.exchange.envelope import seal
 from alianza.node.context import Node
-from alianza.node.keys import NodeKey, canonical, generate_key
+from alianza.node.keys import canonical, generate_key
 from tests.exchange.conftest import Running
 
 
@@ -81,7 +81,7 @@ def test_wrong_signature_unknown_sender_and_wrong_recipient(
     assert r.status_code == 401 and "desconocido" in r.json()["detail"]
 
     impostor = copy.copy(ec.node)  # claims to be EC, signs with another key
-    impostor.key = NodeKey(generate_key(tmp_path / "impostor.pem").private)
+    impostor.key = generate_key(tmp_path / "impostor.pem")
     r = post(
         cl,
         seal(
