@@ -6,6 +6,7 @@ Tests and commands build their own ``Settings(...)`` instead of patching globals
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -46,6 +47,25 @@ class Settings(BaseSettings):
     peer_query_burst: int = Field(default=100, ge=1)
     # Record versions per sync page (each page is applied and committed on its own).
     sync_page: int = Field(default=1000, ge=1, le=5000)
+    # Who may learn by hit/no-hit that a record of each kind exists, when the record does
+    # not say (``none`` or ``members``; a kind left out is ``none``). Police practice in
+    # INTERPOL's and Prüm's notices: wanted persons, stolen documents and vehicles,
+    # suspect containers and vessels are meant to be found by every partner, even when
+    # their content stays with the owning agency; organisations (intelligence on
+    # networks) and seizures (open cases) are not. Always widened to cover the scope.
+    # ``ALIANZA_DISCOVERABLE='{"person": "none", ...}'``.
+    discoverable: dict[str, Literal["none", "members"]] = Field(
+        default_factory=lambda: {  # type: ignore[arg-type]
+            "person": "members",
+            "document": "members",
+            "vehicle": "members",
+            "container": "members",
+            "vessel": "members",
+            "organisation": "none",
+            "seizure": "none",
+        },
+        max_length=20,
+    )
     # Seconds to wait for a peer's answer before giving up on it.
     peer_timeout: float = Field(default=30.0, gt=0, le=600)
 

@@ -62,6 +62,7 @@ class Action(StrEnum):
     RELEASE = "release"  # decide partners' release and consent requests on our records
     FEDERATE = "federate"  # register and change peers
     SYNC = "sync"  # pull from peers, exchange witnesses
+    DISCOVER = "discover"  # learn by hit/no-hit that a record exists (partner nodes)
 
 
 ROLE_LABELS = {

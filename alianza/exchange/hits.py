@@ -21,7 +21,7 @@ from typing import Any, Protocol
 from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import Session
 
-from alianza.auth.permissions import Principal, visible_clause
+from alianza.auth.permissions import Action, Principal, visible
 from alianza.errors import InputError, RateLimited
 from alianza.records.keys import compact_id
 from alianza.records.models import Record, RecordKey
@@ -68,7 +68,7 @@ class PersonQuery:
 
 
 class PersonMatcher(Protocol):
-    """Finds this node's person records, within a peer's scope, that may be the queried person.
+    """Finds this node's person records the peer may discover that may be the queried person.
 
     The identity matcher (``screening.service.IdentityMatcher``) is the one in service.
     """
@@ -141,7 +141,8 @@ def find_records(
     values: dict[str, str],
     matcher: PersonMatcher,
 ) -> list[tuple[str, str]]:
-    """(record id, kind) of this node's records that answer the query within the peer's scope."""
+    """(record id, kind) of this node's records that answer the query and that the peer may
+    discover (its scope, or ``discoverable``): step 1 answers beyond what sync gives."""
     judicial = purpose is Purpose.JUDICIAL
     if kind is QueryKind.PERSON:
         query = PersonQuery(
@@ -170,8 +171,10 @@ def _within(node_id: str, peer_country: str, peer_agency: str, *, judicial: bool
     within = and_(
         Record.origin == node_id,
         Record.deleted.is_(False),
-        visible_clause(
-            Principal.peer(node_id="", country=peer_country, agency=peer_agency), Record
+        visible(
+            Principal.peer(node_id="", country=peer_country, agency=peer_agency),
+            Action.DISCOVER,
+            Record,
         ),
     )
     if judicial:

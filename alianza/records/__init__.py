@@ -15,6 +15,8 @@ DOMAIN = Domain(
         "write": frozenset({"analyst", "supervisor", "port_analyst"}),
         "export": frozenset({"analyst", "supervisor"}),
         "review": frozenset({"supervisor"}),
+        # Hit/no-hit over records a partner does not receive: only partner nodes ask.
+        "discover": frozenset({"peer", "system"}),
     },
     rules=(
         "alianza.records.policy:RECORD_RULE",

@@ -2,7 +2,8 @@
 
 Columns are ``id``, ``kind``, the data fields of every kind (a row fills only its own
 kind's), and the rule columns. Lists use ``;``: ``aliases`` as ``A;B``, ``documents`` as
-``RUT_CL:12345678-5;PASSPORT:AB123456:VE``, ``scope_countries`` as ``EC;PE``.
+``RUT_CL:12345678-5;PASSPORT:AB123456:VE``, ``scope_countries`` and
+``discoverable_countries`` as ``EC;PE``.
 
 Numbers are written as decimals with a point (``1250.5``) and read back as numbers only
 in that form. Exported cells that a spreadsheet would run as a formula (starting with
@@ -29,7 +30,7 @@ from alianza.records.service import RecordView
 RULE_COLUMNS = list(Rules.model_fields)
 DATA_COLUMNS = sorted({name for m in MODELS.values() for name in m.model_fields})
 COLUMNS = ["id", "kind", *DATA_COLUMNS, *RULE_COLUMNS]
-_LISTS = {"aliases", "scope_countries"}
+_LISTS = {"aliases", "scope_countries", "discoverable_countries"}
 _NUMBERS = frozenset(
     name for m in MODELS.values() for name, f in m.model_fields.items() if f.annotation is float
 )

@@ -157,17 +157,17 @@ class _RulesCache:
         self.today = datetime.now(UTC).date()
         self._seen: dict[Hashable, dict[str, Any]] = {}
 
-    def settle(self, rules: dict[str, Any]) -> dict[str, Any]:
+    def settle(self, rules: dict[str, Any], kind: str) -> dict[str, Any]:
         merged = {**self.defaults, **{k: v for k, v in rules.items() if v is not None}}
         review = merged.pop("review_date", None)
-        key = _freeze(merged)
+        key = (kind, _freeze(merged))
         hit = self._seen.get(key)
         if hit is None:
             try:
                 parsed = Rules.model_validate(merged)
             except ValidationError as exc:
                 raise raise_validation(exc, prefix="rules") from None
-            hit = settle_rules(parsed, node=self.node, today=self.today)
+            hit = settle_rules(parsed, node=self.node, kind=kind, today=self.today)
             self._seen[key] = hit
         if review is None:
             return hit
@@ -207,7 +207,7 @@ def import_items(
                 raise InputError.at("kind", f"tipo de registro desconocido '{item.kind}'")
             authorize(principal, Action.WRITE, KindOf(kind))
             clean = validate_data(kind, item.data)
-            rules = cache.settle(item.rules)
+            rules = cache.settle(item.rules, item.kind)
         except InputError as exc:
             raise _prefixed(exc, item.where) from None
         except PermissionDenied as exc:

@@ -29,6 +29,9 @@ class Record(Base):
     scope: Mapped[str] = mapped_column(String(10))
     # ",EC,PE," so that one LIKE '%,CL,%' tells whether a country is named.
     scope_countries: Mapped[str] = mapped_column(String(200), default="")
+    # Who may learn by hit/no-hit that it exists (never narrower than the scope).
+    discoverable: Mapped[str] = mapped_column(String(10), default="none")
+    discoverable_countries: Mapped[str] = mapped_column(String(200), default="")
     review_date: Mapped[date] = mapped_column(Date, index=True)
     label: Mapped[str] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

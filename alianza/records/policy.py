@@ -6,6 +6,10 @@ member. Roles limit kinds (border officers: persons, documents, vehicles; port a
 containers, vessels, organisations, seizures); caseworkers and administrators see no
 police records at all (purpose limitation). Only the owning agency changes, deletes,
 renews or releases a record. Partner nodes (role ``peer``) are limited by scope alone.
+
+``discover`` (a partner's hit/no-hit) reaches further than reading: a record is found by
+the agencies in its scope and by those its ``discoverable`` names (``partners`` with
+``discoverable_countries``, or ``members``), but only ever as HIT or NO_HIT.
 """
 
 from __future__ import annotations
@@ -56,6 +60,8 @@ class RecordRef:
     owner_agency: str
     scope: str
     scope_countries: str = ""
+    discoverable: str = "none"
+    discoverable_countries: str = ""
 
 
 def in_scope(
@@ -96,6 +102,24 @@ def scope_clause(*, country: str, agency: str, table: Any) -> ColumnElement[bool
     )
 
 
+def discoverable_to(*, country: str, discoverable: str, discoverable_countries: str) -> bool:
+    """Whether agencies of ``country`` may find a record by hit/no-hit beyond its scope."""
+    if discoverable == "members":
+        return True
+    return discoverable == "partners" and f",{country}," in discoverable_countries
+
+
+def discoverable_clause(*, country: str, table: Any) -> ColumnElement[bool]:
+    """SQL form of ``discoverable_to``."""
+    return or_(
+        table.discoverable == "members",
+        and_(
+            table.discoverable == "partners",
+            table.discoverable_countries.like(f"%,{country},%"),
+        ),
+    )
+
+
 def _kind_reason(principal: Principal, kind: str) -> str | None:
     try:
         the_kind = RecordKind(kind)
@@ -119,7 +143,7 @@ def _check_record(principal: Principal, action: str, record: Any) -> str | None:
             owner = f"{record.owner_agency} ({record.owner_country})"
             return f"Solo {owner} puede modificar este registro."
         return None
-    if not in_scope(
+    if in_scope(
         country=principal.country,
         agency=principal.agency,
         owner_country=record.owner_country,
@@ -127,8 +151,14 @@ def _check_record(principal: Principal, action: str, record: Any) -> str | None:
         scope=record.scope,
         scope_countries=record.scope_countries,
     ):
-        return "El registro no está dentro de su alcance."
-    return None
+        return None
+    if action == Action.DISCOVER and discoverable_to(
+        country=principal.country,
+        discoverable=record.discoverable,
+        discoverable_countries=record.discoverable_countries,
+    ):
+        return None
+    return "El registro no está dentro de su alcance."
 
 
 def _record_clause(principal: Principal, action: str, table: Any) -> ColumnElement[bool]:
@@ -142,9 +172,10 @@ def _record_clause(principal: Principal, action: str, table: Any) -> ColumnEleme
             table.owner_country == principal.country,
             table.owner_agency == principal.agency,
         )
-    return and_(
-        by_kind, scope_clause(country=principal.country, agency=principal.agency, table=table)
-    )
+    within = scope_clause(country=principal.country, agency=principal.agency, table=table)
+    if action == Action.DISCOVER:
+        within = or_(within, discoverable_clause(country=principal.country, table=table))
+    return and_(by_kind, within)
 
 
 RECORD_RULE = Rule(resource=Record, check=_check_record, clause=_record_clause)

@@ -82,7 +82,9 @@ def renew(
     rules = json.loads(current.rules)
     rules["review_date"] = None
     settled = settle_rules(
-        Rules.model_validate(rules).model_copy(update={"review_date": until}), node=node
+        Rules.model_validate(rules).model_copy(update={"review_date": until}),
+        node=node,
+        kind=record.kind,
     )
     data = json.loads(current.data) if current.data else None
     _new_version(

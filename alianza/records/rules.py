@@ -81,6 +81,36 @@ class Scope(StrEnum):
     MEMBERS = "members"  # every member of the alliance
 
 
+class Discoverable(StrEnum):
+    """Who may learn by hit/no-hit that a record exists (Prüm's step 1), never its fields."""
+
+    NONE = "none"  # nobody beyond those who receive it (its scope)
+    PARTNERS = "partners"  # also the named partner countries (discoverable_countries)
+    MEMBERS = "members"  # every member of the alliance
+
+
+def discoverable_floor(scope: Scope, countries: Sequence[str]) -> tuple[Discoverable, list[str]]:
+    """The narrowest discoverability a scope allows: whoever receives a record may find it."""
+    if scope is Scope.MEMBERS:
+        return Discoverable.MEMBERS, []
+    if scope is Scope.PARTNERS:
+        return Discoverable.PARTNERS, sorted(countries)
+    return Discoverable.NONE, []
+
+
+def widen_discoverable(
+    wanted: Discoverable, countries: Sequence[str], *, scope: Scope, scope_countries: Sequence[str]
+) -> tuple[Discoverable, list[str]]:
+    """``wanted`` widened, where needed, to cover ``scope`` (a default, or after a consent)."""
+    floor, floor_countries = discoverable_floor(scope, scope_countries)
+    order = list(Discoverable)
+    if order.index(wanted) < order.index(floor):
+        return floor, floor_countries
+    if wanted is Discoverable.PARTNERS:
+        return wanted, sorted(set(countries) | set(floor_countries))
+    return wanted, []
+
+
 def scope_text(countries: Sequence[str] | None) -> str:
     """Partner countries as stored on a record: ``",EC,PE,"`` (one LIKE finds a country)."""
     return f",{','.join(countries)}," if countries else ""
@@ -99,9 +129,13 @@ class Rules(BaseModel):
     legal_basis: Line = Field(min_length=3, max_length=300)
     scope: Scope = Scope.AGENCY
     scope_countries: list[Line] = Field(default_factory=list, max_length=20)
+    # None: the node's default for the record's kind (``Settings.discoverable``), widened
+    # to cover the scope. Versions written before discoverability existed carry none.
+    discoverable: Discoverable | None = None
+    discoverable_countries: list[Line] = Field(default_factory=list, max_length=20)
     review_date: IsoDate | None = None
 
-    @field_validator("scope_countries")
+    @field_validator("scope_countries", "discoverable_countries")
     @classmethod
     def _countries(cls, value: list[str]) -> list[str]:
         return sorted({normalize_country(c) for c in value})
@@ -121,6 +155,27 @@ class Rules(BaseModel):
             raise ValueError("el alcance 'partners' exige al menos un país en scope_countries")
         if self.scope is not Scope.PARTNERS and self.scope_countries:
             raise ValueError("scope_countries solo se usa con el alcance 'partners'")
+        found = self.discoverable
+        if found is Discoverable.PARTNERS and not self.discoverable_countries:
+            raise ValueError(
+                "'discoverable: partners' exige al menos un país en discoverable_countries"
+            )
+        if found is not Discoverable.PARTNERS and self.discoverable_countries:
+            raise ValueError("discoverable_countries solo se usa con 'discoverable: partners'")
+        if found is not None:
+            wide, countries = widen_discoverable(
+                found,
+                self.discoverable_countries,
+                scope=self.scope,
+                scope_countries=self.scope_countries,
+            )
+            if (wide, countries) != (found, self.discoverable_countries):
+                raise ValueError(
+                    "discoverable no puede ser más estrecho que el alcance: quien recibe el "
+                    f"registro también puede encontrarlo (use '{wide.value}'"
+                    + (f" con {', '.join(countries)}" if countries else "")
+                    + ")"
+                )
         return self
 
 

@@ -31,7 +31,14 @@ from alianza.records.models import (
     RecordVersion,
 )
 from alianza.records.policy import KindOf, RecordRef
-from alianza.records.rules import RecordKind, Rules, check_local_write, scope_text
+from alianza.records.rules import (
+    Discoverable,
+    RecordKind,
+    Rules,
+    check_local_write,
+    scope_text,
+    widen_discoverable,
+)
 from alianza.records.state import apply_state, record_state
 from alianza.records.versions import signed_version_row
 
@@ -65,11 +72,20 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def settle_rules(rules: Rules, *, node: Node, today: date | None = None) -> dict[str, Any]:
-    """Rules with the review date filled in (default: today plus the review period); a
+def settle_rules(
+    rules: Rules, *, node: Node, kind: RecordKind | str, today: date | None = None
+) -> dict[str, Any]:
+    """Rules with the review date filled in (default: today plus the review period) and
+    discoverability (default: the node's for the kind, widened to cover the scope); a
     review date already past is refused (a local write, unlike a partner's version)."""
     check_local_write(rules)
     dumped = rules.model_dump(mode="json")
+    if rules.discoverable is None:
+        wanted = Discoverable(node.settings.discoverable.get(str(kind), "none"))
+        found, countries = widen_discoverable(
+            wanted, [], scope=rules.scope, scope_countries=rules.scope_countries
+        )
+        dumped["discoverable"], dumped["discoverable_countries"] = found.value, countries
     if rules.review_date is None:
         base = today or _now().date()
         try:
@@ -132,7 +148,7 @@ def create_record(
     the_kind = _kind(kind)
     authorize(principal, Action.WRITE, KindOf(the_kind))
     clean = validate_data(the_kind, data)
-    settled = settle_rules(rules, node=node)
+    settled = settle_rules(rules, node=node, kind=the_kind)
     lock_head(session)
     now = _now()
     record = Record(
@@ -280,7 +296,7 @@ def update_record(
         )
     the_kind = RecordKind(record.kind)
     clean = validate_data(the_kind, data)
-    settled = settle_rules(rules, node=node)
+    settled = settle_rules(rules, node=node, kind=the_kind)
     _new_version(
         session,
         node=node,

@@ -13,7 +13,14 @@ from typing import Any
 
 from alianza.records.keys import label
 from alianza.records.models import Record
-from alianza.records.rules import RecordKind, scope_text
+from alianza.records.rules import (
+    Discoverable,
+    RecordKind,
+    Scope,
+    discoverable_floor,
+    scope_text,
+    widen_discoverable,
+)
 
 
 def record_state(
@@ -32,12 +39,31 @@ def record_state(
         "handling_code": rules["handling_code"],
         "scope": rules["scope"],
         "scope_countries": scope_text(rules.get("scope_countries") or []),
+        **discoverable_state(rules),
         "review_date": date.fromisoformat(str(rules["review_date"])[:10]),
         "updated_at": at,
     }
     if data is not None and not tombstone:
         state["label"] = label(RecordKind(kind), data)
     return state
+
+
+def discoverable_state(rules: dict[str, Any]) -> dict[str, str]:
+    """The two discoverability columns; a version that does not say (written before it
+    existed, or by an older partner) is as discoverable as it is shared."""
+    scope = Scope(rules["scope"])
+    countries = rules.get("scope_countries") or []
+    said = rules.get("discoverable")
+    if said is None:
+        found, listed = discoverable_floor(scope, countries)
+    else:
+        found, listed = widen_discoverable(
+            Discoverable(said),
+            rules.get("discoverable_countries") or [],
+            scope=scope,
+            scope_countries=countries,
+        )
+    return {"discoverable": found.value, "discoverable_countries": scope_text(listed)}
 
 
 def apply_state(record: Record, state: dict[str, Any]) -> None:

@@ -42,6 +42,8 @@ class Entry:
     owner_agency: str
     scope: str
     scope_countries: str
+    discoverable: str
+    discoverable_countries: str
     handling_code: str
     features: dict[str, Any]
 
@@ -150,6 +152,8 @@ class WatchIndex:
                 owner_agency=row.owner_agency,
                 scope=row.scope,
                 scope_countries=row.scope_countries,
+                discoverable=row.discoverable,
+                discoverable_countries=row.discoverable_countries,
                 handling_code=row.handling_code,
                 features=f,
             )
@@ -186,6 +190,8 @@ def _current() -> Any:
         Record.owner_agency,
         Record.scope,
         Record.scope_countries,
+        Record.discoverable,
+        Record.discoverable_countries,
         Record.handling_code,
         RecordVersion.data,
     ).join(

@@ -162,6 +162,8 @@ class Screener:
                 owner_agency=row.owner_agency,
                 scope=row.scope,
                 scope_countries=row.scope_countries,
+                discoverable=row.discoverable,
+                discoverable_countries=row.discoverable_countries,
                 handling_code=row.handling_code,
             )
         return out
@@ -175,6 +177,8 @@ _RULES = select(
     Record.owner_agency,
     Record.scope,
     Record.scope_countries,
+    Record.discoverable,
+    Record.discoverable_countries,
     Record.handling_code,
 )
 
@@ -195,6 +199,8 @@ def _ref(entry: Entry) -> RecordRef:
         owner_agency=entry.owner_agency,
         scope=entry.scope,
         scope_countries=entry.scope_countries,
+        discoverable=entry.discoverable,
+        discoverable_countries=entry.discoverable_countries,
     )
 
 
@@ -254,7 +260,7 @@ def explain_text(evidence: list[Evidence], *, english: bool) -> str:
 
 
 class IdentityMatcher:
-    """The exchange's person matcher: this node's own records, within the asking peer's scope."""
+    """The exchange's person matcher: this node's own records the asking peer may discover."""
 
     def __init__(self, screener: Screener) -> None:
         self.screener = screener
@@ -283,7 +289,7 @@ class IdentityMatcher:
         def offered(entry: Entry) -> bool:
             if entry.origin != node_id or (judicial and entry.handling_code == "H1"):
                 return False
-            return allowed(peer, Action.READ, _ref(entry))
+            return allowed(peer, Action.DISCOVER, _ref(entry))
 
         found = self.screener.rank(traveller, allowed=offered, limit=10, min_probability=MATCH)
         return [(entry.record_id, "person") for _, entry in found]

@@ -78,7 +78,7 @@ def test_concurrent_queries_are_each_answered_and_audited_once(nodes: Nodes) -> 
     cl, ec = _pair(nodes)
     for number in CONTAINERS[:2]:
         owned(ec, {"number": number}, kind="container", scope="partners", scope_countries=["CL"])
-    owned(ec, {"number": CONTAINERS[2]}, kind="container", scope="agency")
+    owned(ec, {"number": CONTAINERS[2]}, kind="container", scope="agency", discoverable="none")
     before = _count(ec, "exchange.query_received")
     messages = [_query(cl, ec, CONTAINERS[i % 3], i) for i in range(90)]
     replies = _post_all(ec, messages)
@@ -89,7 +89,7 @@ def test_concurrent_queries_are_each_answered_and_audited_once(nodes: Nodes) -> 
     for message, reply in zip(messages, replies, strict=True):
         opened = open_reply(reply.json(), node=cl.node, peer=peer, request=message)
         results.append(opened.body["result"])
-    # The agency-only container is never found; the two shared ones always are.
+    # The undiscoverable container is never found; the two shared ones always are.
     assert results == ["HIT", "HIT", "NO_HIT"] * 30
     assert _count(ec, "exchange.query_received") - before == 90
     with ec.node.sessions() as s:

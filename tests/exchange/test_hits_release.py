@@ -61,6 +61,7 @@ def test_hit_no_hit_carries_references_never_data(pair: tuple[Running, Running])
         ec,
         {**PERSON, "given_names": "Ana", "birth_date": "1990-02-03", "documents": []},
         scope="agency",
+        discoverable="none",
     )
     ana = cl.user("ana", "analyst")
     [hit] = exchange.query_peers(
@@ -71,7 +72,7 @@ def test_hit_no_hit_carries_references_never_data(pair: tuple[Running, Running])
     text = json.dumps(hit, ensure_ascii=False)
     for secret in ("Posorja", "1710034065", "González", "1985"):
         assert secret not in text
-    # The agency-only record exists but is not the partner's to find.
+    # The undiscoverable record exists but is not the partner's to find.
     [miss] = exchange.query_peers(
         cl.node,
         principal=ana,

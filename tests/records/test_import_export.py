@@ -230,5 +230,5 @@ def test_bad_review_date_is_named_and_rules_are_validated_once(
 
     cache = _RulesCache(node, RULES)
     for day in range(1, 29):
-        cache.settle({"review_date": f"2031-02-{day:02d}"})
+        cache.settle({"review_date": f"2031-02-{day:02d}"}, "person")
     assert len(cache._seen) == 1
