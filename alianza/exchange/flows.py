@@ -8,6 +8,7 @@ leaves every finished step committed.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -184,6 +185,10 @@ def _pull(
 def _poll_answers(
     node: Node, node_id: str, report: SyncReport, *, http: httpx2.Client | None
 ) -> None:
+    """Fetch the owner's answers: decisions on pending requests, retractions of approved
+    releases (the copy is erased and a signed receipt goes back), expired copies erased."""
+    with transaction(node.sessions) as session:
+        release.expire_copies(session, node=node)
     with node.sessions() as session:
         ids = [
             request_id
@@ -194,31 +199,87 @@ def _poll_answers(
                 )
             )
         ]
-    if not ids:
-        return
-    peer = _peer_snapshot(node, node_id)
-    answer = client.send(
-        node,
-        peer,
-        type="requests.poll",
-        body={"request_ids": ids[:500]},
-        client=http,
-        timeout=node.settings.peer_timeout,
-    )
+        # Approved copies are asked about again: the owner may have retracted them.
+        ids += session.scalars(
+            select(ReleaseRequest.request_id)
+            .where(
+                ReleaseRequest.peer_node == node_id,
+                ReleaseRequest.direction == "out",
+                ReleaseRequest.status == "approved",
+            )
+            .order_by(ReleaseRequest.decided_at.desc())
+        )
+    for _ in range(2):  # a retraction answered now sends its receipt in the second round
+        receipts = _unconfirmed_receipts(node, node_id)
+        if not ids and not receipts:
+            return
+        peer = _peer_snapshot(node, node_id)
+        answer = client.send(
+            node,
+            peer,
+            type="requests.poll",
+            body={"request_ids": ids[:500], "receipts": receipts},
+            client=http,
+            timeout=node.settings.peer_timeout,
+        )
+        retracted = _store_answers(node, node_id, answer.body, report)
+        ids = []
+        if not retracted:
+            return
+
+
+def _unconfirmed_receipts(node: Node, node_id: str) -> list[Any]:
+    with node.sessions() as session:
+        return [
+            json.loads(text)
+            for text in session.scalars(
+                select(ReleaseRequest.receipt)
+                .where(
+                    ReleaseRequest.peer_node == node_id,
+                    ReleaseRequest.direction == "out",
+                    ReleaseRequest.status == "retracted",
+                    ReleaseRequest.receipt.is_not(None),
+                )
+                .limit(500)
+            )
+            if text
+        ]
+
+
+def _store_answers(node: Node, node_id: str, body: dict[str, Any], report: SyncReport) -> int:
+    """Apply one poll reply; how many released copies it made us erase."""
+    retracted = 0
     with transaction(node.sessions) as session:
         live = get_peer(session, node_id)
-        for item in answer.body.get("answers", []):
+        owner = node.peer(node_id=node_id, country=live.country, agency=live.agency)
+        for item in body.get("answers", []):
             request_id = release.store_answer(session, node=node, peer=live, answer=item)
             if request_id:
+                status = item["payload"].get("status")
                 report.answers += 1
+                retracted += status == "retracted"
                 audit_act(
                     session,
                     node,
-                    node.peer(node_id=node_id, country=live.country, agency=live.agency),
-                    "exchange.answer_received",
+                    owner,
+                    "exchange.release_erased"
+                    if status == "retracted"
+                    else "exchange.answer_received",
                     request_id,
-                    {"status": item["payload"].get("status")},
+                    {"status": status},
                 )
+        confirmed = body.get("receipts_stored", [])
+        if isinstance(confirmed, list) and confirmed:
+            for row in session.scalars(
+                select(ReleaseRequest).where(
+                    ReleaseRequest.request_id.in_([str(c) for c in confirmed[:500]]),
+                    ReleaseRequest.direction == "out",
+                    ReleaseRequest.peer_node == node_id,
+                    ReleaseRequest.status == "retracted",
+                )
+            ):
+                row.status = "erased"
+    return retracted
 
 
 def _witness(node: Node, node_id: str, report: SyncReport, *, http: httpx2.Client | None) -> None:

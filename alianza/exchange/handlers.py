@@ -90,7 +90,7 @@ def _consent_request(
 
 
 def _poll(session: Session, node: Node, opened: Opened, _: hits.RateLimiter) -> dict[str, Any]:
-    return release.answers_for(session, peer=opened.peer, body=opened.body)
+    return release.answers_for(session, node=node, peer=opened.peer, body=opened.body)
 
 
 def _witness(session: Session, node: Node, opened: Opened, _: hits.RateLimiter) -> dict[str, Any]:

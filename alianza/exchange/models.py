@@ -117,12 +117,18 @@ class ReleaseRequest(Base):
     requested_by: Mapped[str] = mapped_column(String(120))
     requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    status: Mapped[str] = mapped_column(String(12), index=True)  # pending/approved/refused
+    # pending, approved, refused; after approval: retracted (the owner withdrew it; asking
+    # side: copy erased, receipt not yet confirmed), erased (receipt stored at the owner),
+    # expired (the owner's review date passed: the asking side erased its copy).
+    status: Mapped[str] = mapped_column(String(12), index=True)
     decided_by: Mapped[str] = mapped_column(String(120), default="")
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     reason: Mapped[str] = mapped_column(String(500), default="")
     removed_fields: Mapped[str] = mapped_column(String(500), default="")
     answer: Mapped[str | None] = mapped_column(Text, nullable=True)  # signed answer (JSON)
+    # After a retraction: the asking node's signed receipt that it erased its copy (kept on
+    # both sides; on the asking side until the owner confirms it stored it).
+    receipt: Mapped[str | None] = mapped_column(Text, nullable=True)
     # The record asked for, on the owner's side (no foreign key: the asking side has none).
     record: Mapped[Record | None] = relationship(
         primaryjoin="foreign(ReleaseRequest.record_id) == Record.id", viewonly=True

@@ -3,13 +3,19 @@ requests for re-sharing a partner's record with a third country (never a copy).
 
 Both sides keep a row with the same ``request_id``; the owner's decision is a signed
 answer the asking side fetches (``requests.poll``) and verifies with the owner's key.
+
+A released copy is a one-off disclosure to the asking agency: it lives only in that
+request's row on the asking node (never a record, so never in anyone's sync feed), keeps
+the owner's handling code, purpose, legal basis and review date, and is erased there when
+the owner retracts it (the asking node answers with a signed receipt the owner keeps) or
+when the owner's review date passes.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -54,6 +60,24 @@ def answer_payload(row: ReleaseRequest) -> dict[str, Any] | None:
         return None
     payload = json.loads(row.answer).get("payload")
     return payload if isinstance(payload, dict) else None
+
+
+OWNER_RULES = (
+    "handling_code",
+    "handling_note",
+    "source_grade",
+    "info_grade",
+    "purpose",
+    "legal_basis",
+    "review_date",
+)
+
+
+def owner_rules(payload: dict[str, Any]) -> dict[str, Any] | None:
+    """The owner's rules carried by an approved answer (None when nothing was released)."""
+    if payload.get("status") != "approved":
+        return None
+    return {k: payload.get(k) for k in OWNER_RULES}
 
 
 def _text(body: dict[str, Any], field: str, *, minimum: int = 3, maximum: int = 300) -> str:
@@ -158,6 +182,11 @@ def decide_release(
                 "handling_note": rules.get("handling_note"),
                 "source_grade": rules.get("source_grade"),
                 "info_grade": rules.get("info_grade"),
+                # The owner's rules travel with the copy: what it may be used for, on what
+                # basis, and until when (the asking node erases it after that date).
+                "purpose": rules.get("purpose"),
+                "legal_basis": rules.get("legal_basis"),
+                "review_date": rules.get("review_date"),
                 "data": {k: v for k, v in data.items() if k not in removed},
                 "removed_fields": removed,
             }
@@ -184,6 +213,91 @@ def decide_release(
     )
     session.flush()
     return row
+
+
+def retract_release(
+    session: Session, *, node: Node, principal: Principal, request_id: str, reason: str
+) -> ReleaseRequest:
+    """The owner withdraws an approved release: the asking node must erase its copy."""
+    row = session.scalar(
+        select(ReleaseRequest).where(
+            ReleaseRequest.request_id == request_id, ReleaseRequest.direction == "in"
+        )
+    )
+    if row is None or row.record is None or not allowed(principal, Action.RELEASE, row):
+        authorize(principal, Action.RELEASE)
+        raise NotFound(f"No existe la solicitud de entrega {request_id}.")
+    if row.status != "approved":
+        raise Conflict(f"Solo se retira una entrega aprobada ({request_id}: {row.status}).")
+    if not reason.strip():
+        raise InputError.at("reason", "indique por qué se retira la entrega")
+    now = datetime.now(UTC)
+    payload = {
+        "request_id": row.request_id,
+        "owner": node.node_id,
+        "to": row.peer_node,
+        "status": "retracted",
+        "decided_by": principal.label,
+        "decided_at": now.isoformat(),
+        "reason": reason.strip(),
+    }
+    row.status, row.reason = "retracted", reason.strip()
+    row.answer = json.dumps({"payload": payload, "signature": node.key.sign(canonical(payload))})
+    audit_act(
+        session,
+        node,
+        principal,
+        "release.retracted",
+        row.request_id,
+        {"peer": row.peer_node, "record": row.record_id},
+    )
+    session.flush()
+    return row
+
+
+def receipt_payload(*, request_id: str, node_id: str, owner: str, at: str) -> dict[str, Any]:
+    """What the asking node signs once it erased a released copy."""
+    return {"receipt": request_id, "erased_by": node_id, "owner": owner, "at": at}
+
+
+def store_receipts(session: Session, *, node: Node, peer: Peer, receipts: Any) -> list[str]:
+    """Owner side: keep each partner's signed receipt for a retracted release (audited once);
+    the ids confirmed (a receipt sent again is confirmed again, not stored twice)."""
+    if not isinstance(receipts, list) or len(receipts) > 500:
+        raise InputError.at("receipts", "se esperaba una lista de hasta 500 recibos")
+    stored: list[str] = []
+    for item in receipts:
+        payload = item.get("payload") if isinstance(item, dict) else None
+        signature = item.get("signature") if isinstance(item, dict) else None
+        if not isinstance(payload, dict) or not isinstance(signature, str):
+            raise InputError.at("receipts", "recibo mal formado")
+        if not verify(peer.public_key, canonical(payload), signature):
+            raise PermissionDenied(f"Recibo de {peer.node_id} con firma inválida: se descarta.")
+        request_id = payload.get("receipt")
+        if payload.get("erased_by") != peer.node_id or not isinstance(request_id, str):
+            raise PermissionDenied(f"Recibo de {peer.node_id} a nombre de otro nodo.")
+        row = session.scalar(
+            select(ReleaseRequest).where(
+                ReleaseRequest.request_id == request_id,
+                ReleaseRequest.direction == "in",
+                ReleaseRequest.peer_node == peer.node_id,
+            )
+        )
+        if row is None or row.status not in ("retracted", "erased"):
+            continue  # nothing of ours to confirm; an old duplicate is harmless
+        if row.status == "retracted":
+            row.status, row.receipt = "erased", json.dumps(item)
+            audit_act(
+                session,
+                node,
+                Principal.peer(node_id=peer.node_id, country=peer.country, agency=peer.agency),
+                "release.erasure_receipt",
+                request_id,
+                {"record": row.record_id},
+            )
+        stored.append(request_id)
+    session.flush()
+    return stored
 
 
 def receive_consent_request(
@@ -301,8 +415,12 @@ def decide_consent(
     return row
 
 
-def answers_for(session: Session, *, peer: Peer, body: dict[str, Any]) -> dict[str, Any]:
-    """Signed answers to a partner's decided requests (release and consent)."""
+def answers_for(
+    session: Session, *, node: Node, peer: Peer, body: dict[str, Any]
+) -> dict[str, Any]:
+    """Signed answers to a partner's decided requests (release and consent), and the
+    receipts of erased copies it sends, confirmed by id."""
+    stored = store_receipts(session, node=node, peer=peer, receipts=body.get("receipts", []))
     ids = body.get("request_ids")
     if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids) or len(ids) > 500:
         raise InputError.at("request_ids", "se esperaba una lista de hasta 500 identificadores")
@@ -317,7 +435,7 @@ def answers_for(session: Session, *, peer: Peer, body: dict[str, Any]) -> dict[s
             )
         )
         answers.extend(json.loads(t) for t in texts if t)
-    return {"answers": answers}
+    return {"answers": answers, "receipts_stored": stored}
 
 
 def list_releases(
@@ -394,6 +512,14 @@ def store_answer(session: Session, *, node: Node, peer: Peer, answer: Any) -> st
             "answers",
             f"la entrega de {peer.node_id} no es del tipo pedido ({release_row.kind})",
         )
+    if (
+        release_row is not None
+        and release_row.status == "approved"
+        and payload.get("status") == "retracted"
+    ):
+        erase_copy(release_row, node=node, owner=peer.node_id, answer=answer, status="retracted")
+        session.flush()
+        return str(request_id)
     if row is not None and row.status == "pending":
         row.status = str(payload.get("status"))
         row.decided_by = str(payload.get("decided_by", ""))
@@ -405,3 +531,44 @@ def store_answer(session: Session, *, node: Node, peer: Peer, answer: Any) -> st
         session.flush()
         return str(request_id)
     return None
+
+
+def erase_copy(row: ReleaseRequest, *, node: Node, owner: str, answer: Any, status: str) -> None:
+    """Asking side: drop a released copy's data, keep why, and sign the receipt."""
+    row.status = status
+    row.answer = json.dumps(answer) if answer is not None else None
+    if answer is not None:
+        row.reason = str(answer["payload"].get("reason", ""))
+    payload = receipt_payload(
+        request_id=row.request_id,
+        node_id=node.node_id,
+        owner=owner,
+        at=datetime.now(UTC).isoformat(),
+    )
+    row.receipt = json.dumps({"payload": payload, "signature": node.key.sign(canonical(payload))})
+
+
+def expire_copies(session: Session, *, node: Node, today: date | None = None) -> list[str]:
+    """Asking side: erase released copies whose owner's review date has passed."""
+    day = today or datetime.now(UTC).date()
+    expired: list[str] = []
+    for row in session.scalars(
+        select(ReleaseRequest).where(
+            ReleaseRequest.direction == "out", ReleaseRequest.status == "approved"
+        )
+    ):
+        review = (answer_payload(row) or {}).get("review_date")
+        if isinstance(review, str) and review[:10] < day.isoformat():
+            erase_copy(row, node=node, owner=row.peer_node, answer=None, status="expired")
+            row.reason = f"fecha de revisión del dueño vencida ({review[:10]})"
+            expired.append(row.request_id)
+            audit_act(
+                session,
+                node,
+                node.system,
+                "release.expired",
+                row.request_id,
+                {"peer": row.peer_node, "review_date": review[:10]},
+            )
+    session.flush()
+    return expired

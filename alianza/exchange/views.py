@@ -265,9 +265,11 @@ class ReleaseRead(BaseModel):
     decided_by: str
     reason: str
     removed_fields: list[str]
-    # The released fields, on the asking side, once approved.
+    # The released fields, on the asking side, once approved (gone once retracted/expired).
     data: dict[str, Any] | None
     handling_code: str | None
+    # The owner's rules that travel with a released copy (asking side).
+    owner_rules: dict[str, Any] | None = None
 
 
 def release_view(row: ReleaseRequest, now: datetime | None = None) -> ReleaseRead:
@@ -291,6 +293,7 @@ def release_view(row: ReleaseRequest, now: datetime | None = None) -> ReleaseRea
         removed_fields=[f for f in row.removed_fields.split(",") if f],
         data=answer.get("data") if answer and row.direction == "out" else None,
         handling_code=answer.get("handling_code") if answer else None,
+        owner_rules=release.owner_rules(answer) if answer and row.direction == "out" else None,
     )
 
 
@@ -367,6 +370,30 @@ def refuse_release(
     principal: Releaser,
 ) -> ReleaseRead:
     return _decide(request_id, body, node, principal, approve=False)
+
+
+class RetractIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=3, max_length=500)
+
+
+@router.post(
+    "/api/v1/releases/{request_id}/retract",
+    response_model=ReleaseRead,
+    summary="Retirar una entrega aprobada (el otro nodo borra su copia y firma un recibo)",
+)
+def retract_release(
+    request_id: Annotated[str, Path(max_length=36)],
+    body: RetractIn,
+    node: NodeDep,
+    principal: Releaser,
+) -> ReleaseRead:
+    with unit(node) as session:
+        row = release.retract_release(
+            session, node=node, principal=principal, request_id=request_id, reason=body.reason
+        )
+        return release_view(row)
 
 
 class ConsentIn(BaseModel):

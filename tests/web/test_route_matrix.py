@@ -69,6 +69,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str] | None] = {
     ("POST", "/api/v1/releases"): ASKERS,
     ("POST", "/api/v1/releases/{request_id}/approve"): SUPERVISORS,
     ("POST", "/api/v1/releases/{request_id}/refuse"): SUPERVISORS,
+    ("POST", "/api/v1/releases/{request_id}/retract"): SUPERVISORS,
     ("POST", "/api/v1/consents"): ASKERS,
     ("GET", "/api/v1/consents"): ASKERS,
     ("POST", "/api/v1/consents/{request_id}/{decision}"): SUPERVISORS,

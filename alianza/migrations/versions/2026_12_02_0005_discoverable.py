@@ -1,4 +1,5 @@
-"""records: who may learn by hit/no-hit that a record exists (``discoverable``)
+"""records: who may learn by hit/no-hit that a record exists (``discoverable``); release
+requests keep the receipt of an erased released copy
 
 Revision ID: 0005
 Revises: 0004
@@ -35,9 +36,13 @@ def upgrade() -> None:
         "UPDATE records SET discoverable = 'partners', discoverable_countries = scope_countries "
         "WHERE scope = 'partners'"
     )
+    with op.batch_alter_table("release_requests", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("receipt", sa.Text(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("release_requests", schema=None) as batch_op:
+        batch_op.drop_column("receipt")
     with op.batch_alter_table("records", schema=None) as batch_op:
         batch_op.drop_column("discoverable_countries")
         batch_op.drop_column("discoverable")
