@@ -239,7 +239,7 @@ def test_a_copy_is_erased_when_the_owners_review_date_passes(
 
 
 def test_discoverable_is_never_narrower_than_the_scope(pair: tuple[Running, Running]) -> None:
-    cl, ec = pair
+    _, ec = pair
     from alianza.records.rules import Rules
     from tests.conftest import RULES
 

@@ -7,6 +7,8 @@ import gc
 import sys
 import threading
 
+import pytest
+
 from alianza.web.offload import BUSY_SWITCH_INTERVAL, collector_paused, run_heavy
 
 
@@ -44,8 +46,6 @@ def test_run_heavy_runs_in_a_worker_and_restores_on_error() -> None:
 
     assert asyncio.run(run_heavy(work, 21)) == 42
     assert seen == {"thread": False, "gc": False}
-    try:
+    with pytest.raises(ValueError, match="negativo"):
         asyncio.run(run_heavy(work, -1))
-    except ValueError:
-        pass
     assert gc.isenabled()
