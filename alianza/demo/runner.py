@@ -7,13 +7,13 @@ stopping the demo loses nothing; delete the directory to start again.
 
 from __future__ import annotations
 
+import json
 import shlex
 import subprocess
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import httpx2
 from rich.console import Console
@@ -34,8 +34,9 @@ from alianza.db import transaction
 from alianza.demo.generator import generate_records
 from alianza.errors import Unavailable
 from alianza.exchange import flows as exchange
+from alianza.exchange import release
 from alianza.exchange import service as exchange_service
-from alianza.exchange.models import Peer, ReleaseRequest
+from alianza.exchange.models import Peer
 from alianza.node.context import Node, open_node
 from alianza.node.flows import init_node
 from alianza.records import service as records
@@ -89,7 +90,8 @@ ECUADOR = DemoNode(
     seed=593,
 )
 
-# A person both sides will talk about: held by Ecuador, shared with Chile under H2.
+# A person both sides will talk about: held by Ecuador for its own agency only (Chile never
+# receives it by sync) but discoverable by every member (the node's default for persons).
 SUBJECT = {
     "category": "wanted",
     "given_names": "José Luis",
@@ -107,9 +109,24 @@ SUBJECT_RULES = {
     "info_grade": "2",
     "purpose": "Investigación de tráfico de cocaína por puertos ecuatorianos",
     "legal_basis": "LOPDP art. 7; acuerdo Chile-Ecuador 2025",
-    "scope": "partners",
-    "scope_countries": ["CL"],
+    "scope": "agency",
+    "discoverable": "members",
 }
+# Another wanted person, this one shared with Chile: the border post's watch list holds
+# Chile's copy, and a likely match becomes a hit/no-hit question to Ecuador.
+COURIER = {
+    "category": "wanted",
+    "given_names": "Marco Antonio",
+    "surname_1": "Quiñónez",
+    "surname_2": "Vera",
+    "birth_date": "1979-03-02",
+    "sex": "M",
+    "nationality": "EC",
+    "documents": [{"type": "CI_EC", "number": "0912345675"}],
+    "notes": "Correo de la red en Guayaquil (sintético)",
+}
+COURIER_RULES = {**SUBJECT_RULES, "scope": "partners", "scope_countries": ["CL"]}
+COURIER_RULES.pop("discoverable")
 
 
 def _populate(node: Node, side: DemoNode, *, n: int, console: Console) -> None:
@@ -167,14 +184,15 @@ def _populate(node: Node, side: DemoNode, *, n: int, console: Console) -> None:
     if side is ECUADOR:
         with transaction(node.sessions) as session:
             principal = auth.principal_of(auth.get_user(session, "pablo.andrade"))
-            records.create_record(
-                session,
-                node=node,
-                principal=principal,
-                kind="person",
-                data=SUBJECT,
-                rules=Rules.model_validate(SUBJECT_RULES),
-            )
+            for data, rules in ((SUBJECT, SUBJECT_RULES), (COURIER, COURIER_RULES)):
+                records.create_record(
+                    session,
+                    node=node,
+                    principal=principal,
+                    kind="person",
+                    data=data,
+                    rules=Rules.model_validate(rules),
+                )
 
 
 def _open_or_create(
@@ -262,18 +280,21 @@ def _story(cl: Node, ec: Node, ec_url: str, console: Console) -> None:
             console.print(f"  {here.agency} ({here.country}) ← {there.agency}: {state}")
     with cl.sessions() as session:
         ana = auth.principal_of(auth.get_user(session, "ana.rojas"))
-    values = {k: SUBJECT[k] for k in ("given_names", "surname_1", "surname_2", "birth_date")}
+    name = f"{SUBJECT['given_names']} {SUBJECT['surname_1']} {SUBJECT['surname_2']}"
+    with transaction(cl.sessions) as session:
+        found = records.search(
+            session, node=cl, principal=ana, q=str(SUBJECT["surname_1"]), kind="person", limit=500
+        )
+    held = [v for v in found if v.as_dict()["data"].get("birth_date") == SUBJECT["birth_date"]]
     console.print(
-        f"\n[bold]PDI consulta[/] a Ecuador por {values['given_names']} "
-        f"{values['surname_1']} {values['surname_2']} ({values['birth_date']}):"
+        f"\n[bold]PDI busca[/] a {name} ({SUBJECT['birth_date']}) en su propio nodo: "
+        f"{len(held)} registros. Ecuador lo guarda solo para su institución: la sincronización "
+        "no lo trae."
     )
+    values = {k: str(SUBJECT[k]) for k in ("given_names", "surname_1", "surname_2", "birth_date")}
+    console.print("[bold]PDI consulta[/] a Ecuador (paso 1, hit/no-hit):")
     results = exchange.query_peers(
-        cl,
-        principal=ana,
-        kind="person",
-        values={k: str(v) for k, v in values.items()},
-        purpose="investigation",
-        only=ec.node_id,
+        cl, principal=ana, kind="person", values=values, purpose="investigation", only=ec.node_id
     )
     result = results[0]
     console.print(
@@ -292,7 +313,7 @@ def _story(cl: Node, ec: Node, ec_url: str, console: Console) -> None:
         purpose="Investigación conjunta de tráfico de cocaína",
         legal_basis="Ley 20.000 (Chile); acuerdo Chile-Ecuador 2025",
     )
-    console.print(f"  PDI pide la entrega (solicitud {request.request_id[:8]}…, plazo 48 h).")
+    console.print(f"  PDI pide la entrega (paso 2): solicitud {request.request_id}, plazo 48 h.")
     with transaction(ec.sessions) as session:
         token, _ = auth.issue_token(
             session, node=ec, principal=ec.system, username="maria.supervisora", ttl_days=1
@@ -308,17 +329,20 @@ def _story(cl: Node, ec: Node, ec_url: str, console: Console) -> None:
         "  [bold]Policía Nacional[/]: la supervisora aprueba por la API, quitando el campo 'notes'."
     )
     exchange.sync_all(cl)
-    import json
-
-    with cl.sessions() as session:
-        row = session.scalar(
-            select(ReleaseRequest).where(ReleaseRequest.request_id == request.request_id)
-        )
-        payload: dict[str, Any] = json.loads(row.answer)["payload"] if row and row.answer else {}
+    with transaction(cl.sessions) as session:
+        rows = release.list_releases(session, node=cl, principal=ana)
+        row = next(r for r in rows if r.request_id == request.request_id)
+        payload = release.answer_payload(row) or {}
+    data = payload.get("data", {})
     console.print(
-        f"  PDI recibe una entrega firmada ({payload.get('status')}), código de "
-        f"manejo {payload.get('handling_code')}: "
-        f"{json.dumps(payload.get('data', {}), ensure_ascii=False)}"
+        f"  PDI (solo su institución) recibe una entrega firmada ({payload.get('status')}), "
+        f"código de manejo {payload.get('handling_code')}, finalidad del dueño "
+        f"«{payload.get('purpose')}», revisión {payload.get('review_date')}:"
+    )
+    console.print_json(json.dumps(data, ensure_ascii=False))
+    console.print(
+        f"  Campos entregados: {', '.join(sorted(data))}. "
+        f"Quitados por Ecuador: {', '.join(payload.get('removed_fields', [])) or 'ninguno'}."
     )
 
 
@@ -328,14 +352,14 @@ def _border(cl: Node, console: Console) -> None:
         bruno = auth.principal_of(auth.get_user(session, "bruno.chacalluta"))
     # As a foreign registry or the passport writes him: no accents, s for z, one surname.
     traveller = {
-        "given_names": "JOSE",
-        "surname_1": "GONSALEZ",
-        "birth_date": "1985-07-14",
+        "given_names": "MARCO",
+        "surname_1": "QUINONES",
+        "birth_date": "1979-03-02",
         "nationality": "EC",
     }
     console.print(
-        "\n[bold]Control fronterizo[/] en Chacalluta: llega JOSE GONSALEZ, nacido el "
-        "1985-07-14, ecuatoriano."
+        "\n[bold]Control fronterizo[/] en Chacalluta: llega MARCO QUINONES, nacido el "
+        "1979-03-02, ecuatoriano."
     )
     result = screen(Screener(cl), principal=bruno, values=dict(traveller))
     if not result.candidates:

@@ -52,8 +52,13 @@ def test_demo_runs_both_nodes_and_tells_the_story(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     assert "testigo cruzado" in out
+    # Chile cannot read Ecuador's record, asks, gets a HIT, requests release; Ecuador's
+    # supervisor approves without 'notes'; Chile reads exactly the released fields.
+    assert "en su propio nodo: 0 registros" in out
     assert "Respuesta: HIT" in out
     assert "código de manejo H2" in out and "Posorja" not in out  # 'notes' was removed
+    assert "Quitados por Ecuador: notes." in out
+    assert '"surname_1": "González"' in out and '"notes"' not in out
     assert "ana.rojas" in out and "maria.supervisora" in out
     # The border post finds him though the passport spells him otherwise, and learns only
     # that Ecuador holds a record (a hit/no-hit reference), never what it says.
