@@ -15,7 +15,7 @@ from rich.table import Table
 
 from alianza.auth import service as auth
 from alianza.auth.permissions import USER_ROLES
-from alianza.cli_support import DirOpt, console, open_cli_node
+from alianza.cli_support import DirOpt, JsonOpt, console, emit_json, open_cli_node
 from alianza.db import transaction
 
 users_app = typer.Typer(help="Usuarios, roles y tokens.", no_args_is_help=True)
@@ -39,6 +39,7 @@ def users_add(
         typer.Option(help="Vigencia del token inicial, días (por defecto ALIANZA_TOKEN_TTL_DAYS)."),
     ] = None,
     data_dir: DirOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Crea un usuario y muestra su primer token de API (una sola vez)."""
     node = open_cli_node(data_dir)
@@ -59,6 +60,18 @@ def users_add(
         token, expires = auth.issue_token(
             session, node=node, principal=operator, username=user.username, ttl_days=token_days
         )
+    if as_json:
+        emit_json(
+            {
+                "username": user.username,
+                "role": user.role,
+                "agency": user.agency,
+                "country": user.country,
+                "token": token,
+                "expires": expires.isoformat(),
+            }
+        )
+        return
     console.print(
         f"[green]Usuario creado[/]: {escape(user.username)} · {user.role} · "
         f"{escape(user.agency)} ({user.country})"
@@ -73,6 +86,7 @@ def users_token(
         int | None, typer.Option(help="Vigencia en días (por defecto ALIANZA_TOKEN_TTL_DAYS).")
     ] = None,
     data_dir: DirOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Emite un nuevo token de API para un usuario."""
     node = open_cli_node(data_dir)
@@ -80,6 +94,9 @@ def users_token(
         token, expires = auth.issue_token(
             session, node=node, principal=node.system, username=username, ttl_days=days
         )
+    if as_json:
+        emit_json({"username": username, "token": token, "expires": expires.isoformat()})
+        return
     console.print(
         f"Token de {escape(username)} (vence {expires:%Y-%m-%d}): {token}",
         soft_wrap=True,

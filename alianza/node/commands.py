@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from alianza.audit import service as audit
 from alianza.audit.service import audit_act
-from alianza.cli_support import DirOpt, console, open_cli_node, settings_for
+from alianza.cli_support import DirOpt, JsonOpt, console, emit_json, open_cli_node, settings_for
 from alianza.db import transaction
 from alianza.errors import NodeNotInitialised
+from alianza.node.context import Node
 from alianza.node.flows import init_node
 from alianza.records import service as records
 
@@ -30,9 +31,13 @@ def node_init(
             "queda en el token; el archivo de clave guarda solo la URI.",
         ),
     ] = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Crea el directorio, la base de datos y el par de claves Ed25519 del nodo."""
     node = init_node(settings_for(data_dir), country=country, agency=agency, pkcs11=pkcs11)
+    if as_json:
+        emit_json(_identity(node))
+        return
     console.print(f"[green]Nodo creado[/]: {node.node_id} · {node.agency} ({node.country})")
     console.print(f"Clave pública Ed25519: {node.key.public_hex}")
     if pkcs11:
@@ -56,13 +61,26 @@ def node_migrate(data_dir: DirOpt = None) -> None:
     console.print("[green]Esquema al día.[/]")
 
 
+def _identity(node: Node) -> dict[str, Any]:
+    return {
+        "node_id": node.node_id,
+        "country": node.country,
+        "agency": node.agency,
+        "public_key": node.key.public_hex,
+        "data_dir": str(node.settings.data_dir.resolve()),
+    }
+
+
 @node_app.command("info")
-def node_info(data_dir: DirOpt = None) -> None:
+def node_info(data_dir: DirOpt = None, as_json: JsonOpt = False) -> None:
     """Muestra la identidad del nodo y cuántos registros guarda."""
     node = open_cli_node(data_dir)
     with node.sessions() as session:
         counts = records.count_records(session)
         entries = audit.count_entries(session)
+    if as_json:
+        emit_json({**_identity(node), "records": counts, "audit_entries": entries})
+        return
     console.print(f"Nodo {node.node_id} · {node.agency} ({node.country})")
     console.print(f"Clave pública: {node.key.public_hex}")
     for kind, n in sorted(counts.items()):
