@@ -67,3 +67,46 @@ def test_an_old_schema_is_refused_until_migrated(fresh: FreshNode) -> None:
     assert inspect(reopened.engine).has_table("peers")
     reopened.engine.dispose()
     assert current == schema_heads()
+
+
+def test_upgrading_to_discoverable_reveals_nothing(fresh: FreshNode) -> None:
+    """Migration 0005: old records become exactly as discoverable as they were shared."""
+    from alembic import command
+    from sqlalchemy import select, text
+
+    from alianza.auth.permissions import Principal, Role
+    from alianza.db import alembic_config, transaction
+    from alianza.records import service as records
+    from alianza.records.models import Record
+    from alianza.records.rules import Rules
+    from tests.conftest import RULES
+
+    node = fresh.init()
+    ana = Principal(username="ana", country="CL", agency="PDI", role=Role.ANALYST)
+    made = {}
+    for scope, countries in (("agency", []), ("partners", ["EC", "PE"]), ("members", [])):
+        with transaction(node.sessions) as s:
+            made[scope] = records.create_record(
+                s,
+                node=node,
+                principal=ana,
+                kind="person",
+                data={
+                    "category": "wanted",
+                    "given_names": "Ana",
+                    "surname_1": "Pérez",
+                    "birth_date": "1980-01-02",
+                },
+                rules=Rules(**RULES, scope=scope, scope_countries=countries),
+            ).record.id
+    node.engine.dispose()
+    url = node.settings.sqlalchemy_url
+    command.downgrade(alembic_config(url), "0004")
+    command.upgrade(alembic_config(url), "heads")
+    with node.sessions() as s:
+        rows = {r.id: (r.discoverable, r.discoverable_countries) for r in s.scalars(select(Record))}
+        version = s.scalar(text("SELECT version_num FROM alembic_version"))
+    assert version is not None
+    assert rows[made["agency"]] == ("none", "")
+    assert rows[made["partners"]] == ("partners", ",EC,PE,")
+    assert rows[made["members"]] == ("members", "")
