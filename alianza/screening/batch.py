@@ -19,6 +19,7 @@ from alianza.identity import linker
 from alianza.identity.defaults import without_tf
 from alianza.identity.features import FEATURE_COLUMNS
 from alianza.records.policy import KindOf
+from alianza.screening.index import FIRST_FEATURE, RULE_FIELDS, make_entry
 from alianza.screening.scorer import list_prior
 from alianza.screening.service import SCREEN, TF_MIN_ENTRIES, Screener, visible_to
 
@@ -40,14 +41,21 @@ def watch_frame(screener: Screener, *, principal: Principal) -> tuple[pa.Table, 
     labels: list[str] = []
     node_id = screener.node.node_id
     visible = visible_to(principal)
-    with screener.index.lock:
-        for entry in screener.index.entries:
-            if entry is None or not visible(entry):
-                continue
-            columns["unique_id"].append(str(len(labels)))
-            for name in FEATURE_COLUMNS:
-                columns[name].append(entry.features[name])
-            labels.append(entry.record_id if entry.origin == node_id else f"socio:{entry.origin}")
+    index = screener.index
+    with index.lock:
+        shown = [visible(make_entry(str(i), rules, {})) for i, rules in enumerate(index.rules)]
+        rows = [row for row in index.live_rows() if shown[row[1]]]
+    # The rows hold the features in FEATURE_COLUMNS order after the id and the rules.
+    by_column = (
+        list(zip(*rows, strict=True))[FIRST_FEATURE:] if rows else [()] * len(FEATURE_COLUMNS)
+    )
+    for name, values in zip(FEATURE_COLUMNS, by_column, strict=True):
+        columns[name] = list(values)
+    columns["unique_id"] = [str(i) for i in range(len(rows))]
+    origin = RULE_FIELDS.index("origin")
+    for row in rows:
+        rules = index.rules[row[1]]
+        labels.append(row[0] if rules[origin] == node_id else f"socio:{rules[origin]}")
     table = pa.table(
         {
             name: pa.array(values, type=pa.int64() if name == "birth_year" else pa.string())

@@ -5,13 +5,14 @@ they live here and not in ``service.py``, whose functions never commit.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
 from alianza.audit.service import audit_act
 from alianza.auth.permissions import Action, Principal, authorize
 from alianza.db import transaction
-from alianza.errors import AlianzaError
+from alianza.errors import AlianzaError, InputError
 from alianza.node.context import Node
 from alianza.records.policy import KindOf
 from alianza.screening.service import (
@@ -75,6 +76,71 @@ def screen(
             },
         )
     return Screening(traveller=traveller, candidates=candidates, document_checks=failed)
+
+
+def screen_many(
+    screener: Screener,
+    *,
+    principal: Principal,
+    travellers: list[dict[str, str | None]],
+    limit: int = 10,
+) -> list[Screening]:
+    """Rank the watch list for each of a list of travellers, audited once for the list.
+
+    Each traveller is checked and ranked exactly as ``screen`` does one, against the list
+    already in memory. Partners are NOT asked: a partner's likely match is returned as a
+    reference with ``result: NO_CONSULTADO`` (asking for each of 10,000 travellers would
+    be 10,000 network calls); the officer asks about the ones that matter with ``screen``.
+    """
+    authorize(principal, SCREEN)
+    authorize(principal, Action.READ, KindOf("person"))
+    rows = []
+    for n, values in enumerate(travellers):
+        try:
+            rows.append(traveller_from(values)[0])
+        except InputError as exc:
+            problem = exc.problems[0] if exc.problems else None
+            field = f"travellers[{n}].{problem.field if problem else 'traveller'}"
+            raise InputError.at(field, problem.message if problem else exc.message) from exc
+    node = screener.node
+    screener.refresh()
+    found = screener.rank_many(rows, allowed=visible_to(principal), limit=limit)
+    out = []
+    records: set[str] = set()
+    partners: set[str] = set()
+    fields: Counter[str] = Counter()
+    for traveller, ranked in zip(rows, found, strict=True):
+        fields.update(k for k, v in traveller.items() if v)
+        candidates = []
+        for candidate, entry in ranked:
+            if entry.origin == node.node_id:
+                candidate.record_id = entry.record_id
+                records.add(entry.record_id)
+            else:
+                candidate.partner = {
+                    "node": entry.origin,
+                    "country": entry.owner_country,
+                    "result": "NO_CONSULTADO",
+                }
+                partners.add(entry.origin)
+            candidates.append(candidate)
+        out.append(Screening(traveller=traveller, candidates=candidates))
+    with transaction(node.sessions) as session:
+        audit_act(
+            session,
+            node,
+            principal,
+            "screening.query_batch",
+            "person",
+            {
+                "travellers": len(rows),
+                "fields": dict(sorted(fields.items())),
+                "with_candidates": sum(bool(s.candidates) for s in out),
+                "records": sorted(records),
+                "partners": sorted(partners),
+            },
+        )
+    return out
 
 
 def _ask_partner(

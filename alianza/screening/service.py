@@ -17,11 +17,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from fastapi import FastAPI
 from rigour.territories import get_territories
 from sqlalchemy import select
 
 from alianza.auth.permissions import Action, Principal, allowed
+from alianza.codes.text import clean_text
 from alianza.errors import InputError
 from alianza.identity.contract import HEADER, check_row
 from alianza.identity.defaults import default_model
@@ -30,10 +32,12 @@ from alianza.identity.mrz import parse_mrz
 from alianza.node.context import Node
 from alianza.records.models import Record
 from alianza.records.policy import RecordRef
-from alianza.screening.index import Entry, WatchIndex
+from alianza.screening import ladders
+from alianza.screening.index import ROW_FIELDS, Entry, WatchIndex
 from alianza.screening.scorer import Evidence, Scorer, list_prior, probability
 
 MAX_CANDIDATES = 50
+FIELD_AT = {name: i for i, name in enumerate(ROW_FIELDS)}
 PERSON_QUERY = ("given_names", "surname_1", "surname_2", "birth_date")
 FIELDS = HEADER[1:]  # a traveller is a registry row without its record id
 
@@ -99,41 +103,134 @@ class Screener:
         self,
         traveller: dict[str, str],
         *,
-        allowed: Any,
+        allowed: Callable[[Entry], bool],
         limit: int = 10,
         min_probability: float = 0.01,
     ) -> list[tuple[Candidate, Entry]]:
-        """Best entries first (one per record), among those ``allowed(entry)`` accepts."""
-        query = features({"record_id": "?", **traveller})
-        # How common a name is, measured on a short list, says nothing of how common it is
-        # among travellers: term frequencies count only on a list of some size.
-        frequency = self.index.frequency if len(self.index) >= TF_MIN_ENTRIES else None
-        prior = list_prior(self.scorer.prior, len(self.index))
-        best: dict[str, tuple[float, list[int], Entry]] = {}
-        for entry in self.index.candidates(query):
-            if not allowed(entry):
-                continue
-            weight, reached = self.scorer.score(
-                query, entry.features, frequency=frequency, prior=prior
-            )
-            known = best.get(entry.record_id)
-            if known is None or weight > known[0]:
-                best[entry.record_id] = (weight, reached, entry)
-        ranked = sorted(best.values(), key=lambda t: (-t[0], t[2].record_id))
+        """Best entries first (one per record), among those ``allowed(entry)`` accepts.
+
+        ``allowed`` must judge an entry by its rules alone (origin, owner, scope,
+        discoverability, handling code), never by its features or record id: it is asked
+        once per distinct set of rules among the candidates, not once per entry.
+        """
+        [found] = self.rank_many(
+            [traveller], allowed=allowed, limit=limit, min_probability=min_probability
+        )
+        return found
+
+    def rank_many(
+        self,
+        travellers: list[dict[str, str]],
+        *,
+        allowed: Callable[[Entry], bool],
+        limit: int = 10,
+        min_probability: float = 0.01,
+    ) -> list[list[tuple[Candidate, Entry]]]:
+        """``rank`` for each traveller, with one look at the records for all of them."""
         limit = min(limit, MAX_CANDIDATES)
-        shortlist = [t for t in ranked[: 3 * limit] if probability(t[0]) >= min_probability]
-        current = self.confirm([entry for _, _, entry in shortlist])
+        permitted: dict[int, bool] = {}
+        shortlists = []
+        for traveller in travellers:
+            query = features({"record_id": "?", **traveller})
+            # One traveller at a time under the lock: a long list never holds a refresh
+            # (or another officer's search) back for more than one search.
+            with self.index.lock:
+                # How common a name is, measured on a short list, says nothing of how
+                # common it is among travellers: term frequencies count only on a list of
+                # some size.
+                frequency = self.index.frequency if len(self.index) >= TF_MIN_ENTRIES else None
+                prior = list_prior(self.scorer.prior, len(self.index))
+                ranked = self._best(
+                    query,
+                    allowed=allowed,
+                    permitted=permitted,
+                    frequency=frequency,
+                    prior=prior,
+                    keep=3 * limit,
+                )
+                shortlists.append(
+                    [
+                        (weight, reached, self.index.entry(position))
+                        for weight, reached, position in ranked[: 3 * limit]
+                        if probability(weight) >= min_probability
+                    ]
+                )
+        current = self.confirm([entry for shortlist in shortlists for _, _, entry in shortlist])
         out = []
-        for weight, reached, entry in shortlist:
-            fresh = current.get(entry.record_id)
-            if fresh is None or not allowed(fresh):
-                continue
-            out.append(
-                (Candidate(probability(weight), weight, self.scorer.explain(reached)), fresh)
-            )
-            if len(out) == limit:
-                break
+        for shortlist in shortlists:
+            found = []
+            for weight, reached, entry in shortlist:
+                fresh = current.get(entry.record_id)
+                if fresh is None or not allowed(fresh):
+                    continue
+                if fresh.features is not entry.features:  # another traveller's entry
+                    fresh = dataclasses.replace(fresh, features=entry.features)
+                evidence = self.scorer.explain(reached)
+                found.append((Candidate(probability(weight), weight, evidence), fresh))
+                if len(found) == limit:
+                    break
+            out.append(found)
         return out
+
+    def _best(
+        self,
+        query: dict[str, Any],
+        *,
+        allowed: Callable[[Entry], bool],
+        permitted: dict[int, bool],
+        frequency: Callable[[str, str], float] | None,
+        prior: float,
+        keep: int,
+    ) -> list[tuple[float, list[int], int]]:
+        """(weight, levels, position) of the best entry of each of the ``keep`` best
+        records, best first (ties: by record id)."""
+        index = self.index
+        rows = index.rows
+        found = index.positions(query)
+        if not len(found):
+            return []
+        rules = index.rule_of[found]
+        shown = np.zeros(len(found), dtype=bool)
+        for rule in np.unique(rules).tolist():
+            ok = permitted.get(rule)
+            if ok is None:
+                first = int(found[int(np.argmax(rules == rule))])
+                ok = permitted[rule] = bool(allowed(index.entry(first)))
+            if ok:
+                shown |= rules == rule
+        found = found[shown]
+        if not len(found):
+            return []
+
+        def text(column: str, at: Any) -> list[Any]:
+            k = FIELD_AT[column]
+            return [row[k] for p in found[at].tolist() if (row := rows[p]) is not None]
+
+        weights, levels = ladders.walk(
+            self.scorer,
+            query,
+            ladders.Columns(index.codes, found, index.chars, index.lengths),
+            count=len(found),
+            text=text,
+            frequency=frequency,
+            prior=prior,
+        )
+        # Each record's best entry (the first in position among equal weights), then the
+        # records by weight; ties broken by record id, as the list of entries did.
+        records = index.record_of[found]
+        order = np.lexsort((found, -weights, records))
+        firsts = np.ones(len(order), dtype=bool)
+        firsts[1:] = records[order][1:] != records[order][:-1]
+        best = order[firsts]
+        best = best[np.argsort(-weights[best], kind="stable")]
+        if len(best) > keep:
+            floor = weights[best[keep - 1]]
+            best = best[weights[best] >= floor]
+        ranked = sorted(
+            ((float(weights[i]), rows[int(found[i])][0], i) for i in best.tolist()),  # type: ignore[index]
+            key=lambda t: (-t[0], t[1]),
+        )
+        return [(w, levels[:, i].tolist(), int(found[i])) for w, _, i in ranked[:keep]]
 
     def confirm(self, entries: list[Entry]) -> dict[str, Entry]:
         """The entries whose records still exist, with the rules the database holds now.
@@ -208,7 +305,9 @@ def traveller_from(
     values: dict[str, str | None], *, mrz: str | None = None
 ) -> tuple[dict[str, str], list[str]]:
     """Contract fields of a traveller (fields, or a raw MRZ filling the empty ones)."""
-    row = {k: (values.get(k) or "").strip() for k in FIELDS}
+    # The one text gate first (control characters, bidi overrides, lone surrogates), as
+    # for every other entry point; the contract's checks then judge the values.
+    row = {k: clean_text(values.get(k) or "", field=k) for k in FIELDS}
     failed: list[str] = []
     if mrz:
         zone = parse_mrz(mrz)

@@ -74,6 +74,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", "/api/v1/consents"): ASKERS,
     ("POST", "/api/v1/consents/{request_id}/{decision}"): SUPERVISORS,
     ("POST", "/api/v1/screen"): SCREENERS,
+    ("POST", "/api/v1/screen/batch"): SCREENERS,
 }
 
 DUMMY = {
