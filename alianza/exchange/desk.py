@@ -28,29 +28,35 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import anyio.to_thread
 from fastapi import FastAPI
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import Connection, Engine, bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from alianza.audit.service import Act, append_many
-from alianza.db import transaction, writer_lock
+from alianza.db import Base, transaction, writer_lock
 from alianza.errors import AlianzaError, AuthenticationError, InputError, Unavailable
 from alianza.exchange import envelope as envelopes
 from alianza.exchange.hits import (
     PersonMatcher,
     PersonQuery,
+    Prepared,
+    Purpose,
+    QueryKind,
     RateLimiter,
     find_records,
+    lookup_key,
     new_reference,
     parse_query,
+    prepared_lookup,
 )
-from alianza.exchange.models import HitReference, Peer, SeenNonce
+from alianza.exchange.models import Peer, SeenNonce
 from alianza.node.context import Node
 from alianza.node.keys import canonical, verify
 
@@ -68,6 +74,14 @@ class ReplayRefused(AuthenticationError):
 _PEER = select(Peer.node_id, Peer.country, Peer.agency, Peer.public_key, Peer.active).where(
     Peer.node_id == bindparam("node_id")
 )
+
+
+class _PeerRow(NamedTuple):
+    node_id: str
+    country: str
+    agency: str
+    public_key: str
+    active: bool
 
 
 @dataclass(slots=True)
@@ -92,8 +106,24 @@ class QueryDesk:
         self.limiter = limiter
         self.matcher = matcher
         self._queue: list[_Work] = []
-        dialect = node.engine.dialect.name
-        self._insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        self._dialect = node.engine.dialect
+        insert = postgresql.insert if self._dialect.name == "postgresql" else sqlite.insert
+        # Built once, executed with a list of rows (SQLAlchemy's "insertmanyvalues"): a
+        # statement built per batch with ``.values([...])`` was compiled anew for every
+        # batch size, and the ORM's bulk path cost as much again.
+        nonces, refs = Base.metadata.tables["seen_nonces"], Base.metadata.tables["hit_references"]
+        self._nonces = (
+            insert(nonces).on_conflict_do_nothing().returning(nonces.c.sender, nonces.c.nonce)
+        )
+        self._refs = insert(refs)
+        self._peer = Prepared.of(_PEER, self._dialect)
+        # Hot reads go straight to a pooled DBAPI connection of the reader engine; a node
+        # bound to one connection (the tests' rolled-back transaction) reads on that one,
+        # so it sees its own uncommitted rows.
+        self._bind = node.reads.kw["bind"]
+        if isinstance(self._bind, Engine):
+            self._autocommit = self._bind.execution_options(isolation_level="AUTOCOMMIT")
+        self._held: Connection | None = None
 
     async def answer(self, message: Any) -> dict[str, Any]:
         """The signed reply to one hit/no-hit message (raises ``AlianzaError`` on refusal)."""
@@ -102,9 +132,9 @@ class QueryDesk:
         if kind == "person":
             # The identity matcher scores candidates in Python and may have to load the
             # watch list first: off the loop, so other queries are not held up meanwhile.
-            envelope, body, work = await anyio.to_thread.run_sync(self._check, message, loop)
+            envelope, body, work = await anyio.to_thread.run_sync(self._check, message, loop, False)
         else:
-            envelope, body, work = self._check(message, loop)
+            envelope, body, work = self._check(message, loop, True)
         await self._commit(work)
         if work.replay:
             raise ReplayRefused(f"Mensaje repetido (nonce {work.nonce[:8]}…): se rechaza.")
@@ -117,13 +147,12 @@ class QueryDesk:
         )
 
     def _check(
-        self, message: Any, loop: asyncio.AbstractEventLoop
+        self, message: Any, loop: asyncio.AbstractEventLoop, on_loop: bool
     ) -> tuple[dict[str, Any], dict[str, Any], _Work]:
         envelope, signature = envelopes.parse(message)
-        with self.node.reads() as session:
-            # Core on the session's connection, the statement built once: the ORM layer
-            # adds nothing to a five-column read made for every query.
-            peer = session.connection().execute(_PEER, {"node_id": envelope["sender"]}).first()
+        with self._cursor(held=on_loop) as cursor:
+            rows = self._peer.run(cursor, node_id=envelope["sender"])
+            peer = _PeerRow(*rows[0]) if rows else None
             if peer is None or not peer.active:
                 raise AuthenticationError(f"Nodo desconocido: {envelope['sender']}.")
             if (peer.country, peer.agency) == (self.node.country, self.node.agency):
@@ -140,16 +169,29 @@ class QueryDesk:
             query = envelope.get("body")
             query = query if isinstance(query, dict) else {}
             kind, purpose, values = parse_query(query)
-            found = find_records(
-                session,
-                node_id=self.node.node_id,
-                peer_country=peer.country,
-                peer_agency=peer.agency,
-                kind=kind,
-                purpose=purpose,
-                values=values,
-                matcher=self.matcher,
-            )
+            if kind is QueryKind.PERSON:
+                with self.node.reads() as session:
+                    found = find_records(
+                        session,
+                        node_id=self.node.node_id,
+                        peer_country=peer.country,
+                        peer_agency=peer.agency,
+                        kind=kind,
+                        purpose=purpose,
+                        values=values,
+                        matcher=self.matcher,
+                    )
+            else:
+                # The statement ``find_records`` runs, without the ORM's execution path.
+                lookup = prepared_lookup(
+                    self.node.node_id,
+                    peer.country,
+                    peer.agency,
+                    judicial=purpose is Purpose.JUDICIAL,
+                    dialect=self._dialect,
+                )
+                key = lookup_key(kind, values)
+                found = [(str(a), str(b)) for a, b in lookup.run(cursor, key=key)]
         refs = [
             {
                 "ref": new_reference(),
@@ -186,6 +228,53 @@ class QueryDesk:
             loop=loop,
         )
         return envelope, answer, work
+
+    @contextlib.contextmanager
+    def _cursor(self, *, held: bool) -> Iterator[Any]:
+        """A DBAPI cursor for the query's reads; ``held``: on the event loop's thread."""
+        if isinstance(self._bind, Engine) and self._dialect.name == "sqlite":
+            # The reader engine on SQLite: reads in WAL mode, no transaction to end.
+            connection = self._bind.raw_connection()
+            try:
+                cursor = connection.cursor()
+                try:
+                    yield cursor
+                finally:
+                    cursor.close()
+            finally:
+                connection.close()  # back to the pool, which rolls back what was begun
+        elif isinstance(self._bind, Engine) and held:
+            # PostgreSQL, on the event loop's thread: one connection kept for these reads,
+            # in autocommit, so each read is one round trip (a pool checkout pinged the
+            # server first, and a transaction added BEGIN and ROLLBACK). A broken one is
+            # dropped and the query refused as "retry"; the next query connects again.
+            if self._held is None or self._held.invalidated or self._held.closed:
+                self._held = self._autocommit.connect()
+            held_conn = self._held
+            cursor = held_conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+            try:
+                yield cursor
+            except self._dialect.loaded_dbapi.Error:
+                log.exception("conexión de lectura perdida; se abre otra")
+                held_conn.invalidate()
+                self._held = None
+                raise Unavailable("Base de datos no disponible; reintente.") from None
+            finally:
+                with contextlib.suppress(Exception):
+                    cursor.close()
+        elif isinstance(self._bind, Engine):
+            with self._autocommit.connect() as conn:
+                cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+                try:
+                    yield cursor
+                finally:
+                    cursor.close()
+        else:
+            cursor = self._bind.connection.dbapi_connection.cursor()
+            try:
+                yield cursor
+            finally:
+                cursor.close()
 
     async def _commit(self, work: _Work) -> None:
         work.done = work.loop.create_future()
@@ -255,25 +344,19 @@ class QueryDesk:
                 unique[(work.sender, work.nonce)] = work
         # ON CONFLICT DO NOTHING ... RETURNING names the nonces that are new: also across
         # server processes, where another worker may have stored the same nonce just now.
+        connection = session.connection()
         stored = {
             (str(a), str(b))
-            for a, b in session.execute(
-                self._insert(SeenNonce)
-                .values(
-                    [
-                        {"sender": s, "nonce": n, "seen_at": w.seen_at}
-                        for (s, n), w in unique.items()
-                    ]
-                )
-                .on_conflict_do_nothing()
-                .returning(SeenNonce.sender, SeenNonce.nonce)
+            for a, b in connection.execute(
+                self._nonces,
+                [{"sender": s, "nonce": n, "seen_at": w.seen_at} for (s, n), w in unique.items()],
             )
         }
         for key, work in unique.items():
             work.replay = key not in stored
         refs = [r for work in batch if not work.replay for r in work.refs]
         if refs:
-            session.execute(self._insert(HitReference), refs)
+            connection.execute(self._refs, refs)
         acts = [
             work.act
             if not work.replay

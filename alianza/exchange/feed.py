@@ -9,11 +9,16 @@ last committed page ended, and a version that arrives twice is stored once.
 
 from __future__ import annotations
 
-import json
+import logging
+import multiprocessing as mp
+import os
+from collections.abc import Sequence
+from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from pydantic import ValidationError
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
@@ -41,6 +46,7 @@ from alianza.records.state import apply_state, record_state
 from alianza.records.versions import version_header
 
 MAX_PAGE = 5000
+log = logging.getLogger("alianza.exchange")
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,22 +102,35 @@ def serve_changes(
     """One page of the feed after ``cursor``: versions, retractions, the next cursor."""
     if limit < 1 or limit > MAX_PAGE:
         raise InputError.at("limit", f"debe estar entre 1 y {MAX_PAGE}")
-    found = session.execute(
-        select(RecordVersion, Record)
-        .join(Record, Record.id == RecordVersion.record_id)
-        .where(RecordVersion.id > cursor, Record.origin == node.node_id)
-        .order_by(RecordVersion.id)
+    # Core rows, not ORM objects: a page is thousands of versions read once and sent.
+    rows = session.execute(
+        select(*_PAGE_COLUMNS)
+        .join(RECORDS, RECORDS.c.id == RECORD_VERSIONS.c.record_id)
+        .where(RECORD_VERSIONS.c.id > cursor, RECORDS.c.origin == node.node_id)
+        .order_by(RECORD_VERSIONS.c.id)
         .limit(limit)
     ).all()
-    rows = [version for version, _ in found]
     # What the peer may see now: an old version is not handed out (to a new or lagging
     # peer) once its record's scope no longer includes the peer.
     reader = as_principal(peer)
-    now_visible = {record.id: allowed(reader, Action.READ, record) for _, record in found}
+    now_visible = {
+        row.record_id: allowed(
+            reader,
+            Action.READ,
+            RecordRef(
+                kind=row.now_kind,
+                owner_country=row.now_owner_country,
+                owner_agency=row.now_owner_agency,
+                scope=row.now_scope,
+                scope_countries=row.now_scope_countries,
+            ),
+        )
+        for row in rows
+    }
     previous = _previous_rules(session, rows)
     entries: list[dict[str, Any]] = []
     for row in rows:
-        rules = json.loads(row.rules)
+        rules = orjson.loads(row.rules)
         if _visible(rules, row, peer) and now_visible[row.record_id]:
             entry = {f: getattr(row, f) for f in _VERSION_FIELDS}
             entries.append({"type": "version", "version": entry})
@@ -123,9 +142,19 @@ def serve_changes(
     return {"entries": entries, "next_cursor": next_cursor, "more": len(rows) == limit}
 
 
-def _previous_rules(
-    session: Session, rows: list[RecordVersion]
-) -> dict[tuple[str, int], dict[str, Any]]:
+_PAGE_COLUMNS = (
+    RECORD_VERSIONS.c.id,
+    *(RECORD_VERSIONS.c[f] for f in _VERSION_FIELDS),
+    # The record as it is now (its current scope decides whether old versions go out).
+    RECORDS.c.kind.label("now_kind"),
+    RECORDS.c.owner_country.label("now_owner_country"),
+    RECORDS.c.owner_agency.label("now_owner_agency"),
+    RECORDS.c.scope.label("now_scope"),
+    RECORDS.c.scope_countries.label("now_scope_countries"),
+)
+
+
+def _previous_rules(session: Session, rows: Sequence[Any]) -> dict[tuple[str, int], dict[str, Any]]:
     wanted = {(r.record_id, r.version - 1) for r in rows if r.version > 1}
     if not wanted:
         return {}
@@ -134,10 +163,10 @@ def _previous_rules(
             RecordVersion.record_id.in_(sorted({w[0] for w in wanted}))
         )
     )
-    return {(rid, v): json.loads(rules) for rid, v, rules in found if (rid, v) in wanted}
+    return {(rid, v): orjson.loads(rules) for rid, v, rules in found if (rid, v) in wanted}
 
 
-def _retraction(session: Session, *, node: Node, peer: Peer, row: RecordVersion) -> dict[str, Any]:
+def _retraction(session: Session, *, node: Node, peer: Peer, row: Any) -> dict[str, Any]:
     existing = session.scalar(
         select(FeedRetraction).where(
             FeedRetraction.record_id == row.record_id,
@@ -240,7 +269,34 @@ _LIMITS = {
 }
 
 
-def _check_version(entry: Any, peer: Peer, where: str) -> dict[str, Any]:
+@dataclass(slots=True)
+class _Checked:
+    """A partner's version whose signature and hash held, with its rules and data parsed."""
+
+    entry: dict[str, Any]
+    rules: dict[str, Any]
+    data: Any
+
+
+@dataclass(slots=True)
+class CheckedPage:
+    """A page whose every signature and hash held; what may be stored and what may not.
+
+    ``check_page`` makes it without the database (so the next page can be checked while
+    this one is stored); ``store_page`` stores it, once the peer is locked.
+    """
+
+    peer: str
+    public_key: str
+    country: str
+    versions: list[_Checked]
+    refused: list[InputError]
+    retractions: list[tuple[str, int]]
+    next_cursor: Any
+    entries: int
+
+
+def _check_version(entry: Any, peer: Peer | PeerKey, where: str) -> _Checked:
     if not isinstance(entry, dict) or set(entry) != set(_VERSION_FIELDS):
         raise InputError.at(where, "versión mal formada")
     for name, expected in _TYPES.items():
@@ -267,15 +323,16 @@ def _check_version(entry: Any, peer: Peer, where: str) -> dict[str, Any]:
     if not verify(peer.public_key, header, entry["signature"]):
         raise AuthenticationError(f"{where}: firma inválida de la versión {entry['record_id']}")
     try:
-        json.loads(entry["rules"])
-        data = json.loads(entry["data"]) if entry["data"] is not None else None
+        # Parsed once here; the content gate and the store use these same objects.
+        rules = orjson.loads(entry["rules"])
+        data = orjson.loads(entry["data"]) if entry["data"] is not None else None
     except ValueError:
         raise InputError.at(f"{where}.rules", "reglas o datos ilegibles") from None
     # Data erased by the owner's retention (a signed header whose data is gone) is
     # accepted as erased; otherwise the data must be exactly what was signed.
     if data is not None and digest(data) != entry["content_hash"]:
         raise IntegrityFailure(f"{where}: los datos no coinciden con el hash firmado")
-    return entry
+    return _Checked(entry, rules, data)
 
 
 def content_problem(entry: dict[str, Any], where: str) -> InputError | None:
@@ -286,8 +343,26 @@ def content_problem(entry: dict[str, Any], where: str) -> InputError | None:
     record can be due for review at its owner's.
     """
     try:
-        rules = json.loads(entry["rules"])
-        data = json.loads(entry["data"]) if entry["data"] is not None else None
+        rules = orjson.loads(entry["rules"])
+        data = orjson.loads(entry["data"]) if entry["data"] is not None else None
+    except ValueError:
+        return InputError.at(f"{where}.rules", "reglas o datos ilegibles")
+    return _content_problem(entry, rules, data, where)
+
+
+def _content_problem(entry: dict[str, Any], rules: Any, data: Any, where: str) -> InputError | None:
+    if isinstance(data, dict) and isinstance(rules, dict) and not entry["tombstone"]:
+        # ``validate_data`` applies the neutrality rule itself, first: a version that
+        # passes both models passes the sequence below, so the data is walked once. Any
+        # problem is named by that sequence, exactly as always.
+        try:
+            validate_data(entry["kind"], data)
+            Rules.model_validate(rules)
+        except (InputError, ValidationError):
+            pass
+        else:
+            return None
+    try:
         if data is not None:
             if not isinstance(data, dict):
                 raise InputError.at(f"{where}.data", "se esperaba un objeto")
@@ -305,6 +380,114 @@ def content_problem(entry: dict[str, Any], where: str) -> InputError | None:
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class PeerKey:
+    """What checking a page needs to know of the peer (sent to the checking processes)."""
+
+    node_id: str
+    public_key: str
+    country: str
+
+
+# A long sync's pages are checked in chunks of this many entries by ``checking_pool``.
+_CHUNK = 250
+
+
+def checking_pool() -> Executor | None:
+    """Processes that check a long sync's pages beside the one storing them (None: one core).
+
+    Checking (signatures, hashes, the content gate) is pure Python holding the interpreter
+    lock; in processes it runs on every core. Fresh interpreters (``spawn``), never a
+    fork of a process that runs threads (the server).
+    """
+    workers = min(2, os.cpu_count() or 1)
+    if workers < 2:
+        return None
+    return ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"))
+
+
+def check_page(
+    *, node: Node, peer: Peer | PeerKey, page: Any, pool: Executor | None = None
+) -> CheckedPage:
+    """Check every entry of a page from ``peer`` (no database): signatures, hashes, content.
+
+    Raises on anything that refuses the whole page (a bad envelope, signature or hash);
+    an authentic version that fails the local gate is set aside in ``refused``. With a
+    ``pool`` the entries are checked in chunks there; the chunks' results are taken in
+    page order, so the error raised is the first entry's, as when checked here.
+    """
+    if not isinstance(page, dict) or not isinstance(page.get("entries"), list):
+        raise InputError.at("body.entries", "se esperaba una lista de cambios")
+    key = PeerKey(node_id=peer.node_id, public_key=peer.public_key, country=peer.country)
+    entries: list[Any] = page["entries"]
+    parts = None
+    if pool is not None and len(entries) > _CHUNK:
+        try:
+            chunks = [
+                pool.submit(_check_entries, node.node_id, key, entries[i : i + _CHUNK], i)
+                for i in range(0, len(entries), _CHUNK)
+            ]
+            parts = [chunk.result() for chunk in chunks]
+        except (BrokenExecutor, RuntimeError):
+            # The processes could not start (a script without a ``__main__`` guard) or
+            # died, or the pool is shut down: the page is checked here instead.
+            log.warning("procesos de verificación no disponibles; se verifica en este proceso")
+    if parts is None:
+        parts = [_check_entries(node.node_id, key, entries, 0)]
+    checked = CheckedPage(
+        peer=key.node_id,
+        public_key=key.public_key,
+        country=key.country,
+        versions=[],
+        refused=[],
+        retractions=[],
+        next_cursor=page.get("next_cursor"),
+        entries=len(entries),
+    )
+    for versions, refused, retractions in parts:
+        checked.versions.extend(versions)
+        checked.refused.extend(refused)
+        checked.retractions.extend(retractions)
+    return checked
+
+
+def _check_entries(
+    node_id: str, peer: PeerKey, entries: list[Any], start: int
+) -> tuple[list[_Checked], list[InputError], list[tuple[str, int]]]:
+    """Check ``entries`` (the page's from ``start`` on), in order."""
+    versions: list[_Checked] = []
+    refused: list[InputError] = []
+    retractions: list[tuple[str, int]] = []
+    for i, entry in enumerate(entries, start=start):
+        where = f"cambio {i}"
+        kind = entry.get("type") if isinstance(entry, dict) else None
+        if kind == "version":
+            version = _check_version(entry.get("version"), peer, where)
+            problem = _content_problem(
+                version.entry,
+                version.rules,
+                version.data,
+                f"{where} ({version.entry['record_id']})",
+            )
+            if problem is None:
+                versions.append(version)
+            else:
+                refused.append(problem)
+        elif kind == "retraction":
+            rid, ver, sig = entry.get("record_id"), entry.get("version"), entry.get("signature")
+            if not (isinstance(rid, str) and isinstance(ver, int) and isinstance(sig, str)):
+                raise InputError.at(where, "retracción mal formada")
+            message = retraction_message(
+                signer=peer.node_id, record_id=rid, version=ver, peer=node_id
+            )
+            if not verify(peer.public_key, message, sig):
+                raise AuthenticationError(f"{where}: firma inválida de la retracción")
+            retractions.append((rid, ver))
+        else:
+            raise InputError.at(f"{where}.type", f"tipo de cambio desconocido '{kind}'")
+    return versions, refused, retractions
+
+
 def apply_changes(
     session: Session,
     *,
@@ -319,47 +502,44 @@ def apply_changes(
     version whose content fails the local gate (``content_problem``) is never stored:
     it is added to ``refused`` (the caller records it as a sync problem with the peer)
     and the rest of the page is applied, so one bad record cannot stall the sync.
-
-    Every entry is checked first; then the page's versions are stored in a few bulk
-    statements (one ORM round trip per version made a 100,000-version sync take minutes).
     """
-    if not isinstance(page, dict) or not isinstance(page.get("entries"), list):
-        raise InputError.at("body.entries", "se esperaba una lista de cambios")
-    versions: list[dict[str, Any]] = []
-    retractions: list[tuple[str, int]] = []
-    for i, entry in enumerate(page["entries"]):
-        where = f"cambio {i}"
-        kind = entry.get("type") if isinstance(entry, dict) else None
-        if kind == "version":
-            checked = _check_version(entry.get("version"), peer, where)
-            problem = content_problem(checked, f"{where} ({checked['record_id']})")
-            if problem is None:
-                versions.append(checked)
-            elif refused is not None:
-                refused.append(problem)
-        elif kind == "retraction":
-            rid, ver, sig = entry.get("record_id"), entry.get("version"), entry.get("signature")
-            if not (isinstance(rid, str) and isinstance(ver, int) and isinstance(sig, str)):
-                raise InputError.at(where, "retracción mal formada")
-            message = retraction_message(
-                signer=peer.node_id, record_id=rid, version=ver, peer=node.node_id
-            )
-            if not verify(peer.public_key, message, sig):
-                raise AuthenticationError(f"{where}: firma inválida de la retracción")
-            retractions.append((rid, ver))
-        else:
-            raise InputError.at(f"{where}.type", f"tipo de cambio desconocido '{kind}'")
-    cursor = page.get("next_cursor")
+    checked = check_page(node=node, peer=peer, page=page)
+    return store_page(session, node=node, peer=peer, checked=checked, refused=refused)
+
+
+def store_page(
+    session: Session,
+    *,
+    node: Node,
+    peer: Peer,
+    checked: CheckedPage,
+    refused: list[InputError] | None = None,
+) -> list[dict[str, Any]]:
+    """Store a page ``check_page`` passed; ``peer`` is the live (locked) row.
+
+    Every version is stored in a few bulk statements (one ORM round trip per version made
+    a 100,000-version sync take minutes).
+    """
+    if (checked.peer, checked.public_key, checked.country) != (
+        peer.node_id,
+        peer.public_key,
+        peer.country,
+    ):
+        # Re-keyed or changed while the page was checked: nothing checked is trusted.
+        raise AuthenticationError(f"El nodo {peer.node_id} cambió durante la sincronización.")
+    if refused is not None:
+        refused.extend(checked.refused)
+    cursor = checked.next_cursor
     if not isinstance(cursor, int) or not peer.pull_cursor <= cursor < 2**31:
         raise InputError.at("body.next_cursor", "cursor inválido o retrocede")
     # Version ids in commit order (as local writers do): the screening index catches up
     # by the newest id and must never find an older one committed after it.
     lock_head(session)
-    stored = _store_versions(session, peer=peer, versions=versions)
+    stored = _store_versions(session, peer=peer, versions=checked.versions)
     acks = [
         {"record_id": v["record_id"], "version": v["version"]} for v in stored if v["tombstone"]
     ]
-    for rid, ver in retractions:
+    for rid, ver in checked.retractions:
         _drop_copy(session, peer=peer, record_id=rid, version=ver)
         acks.append({"record_id": rid, "version": ver})
     peer.pull_cursor = cursor
@@ -368,12 +548,12 @@ def apply_changes(
 
 
 def _store_versions(
-    session: Session, *, peer: Peer, versions: list[dict[str, Any]]
+    session: Session, *, peer: Peer, versions: list[_Checked]
 ) -> list[dict[str, Any]]:
     """Store verified versions not stored yet (each exactly once); return those stored."""
     if not versions:
         return []
-    ids = sorted({v["record_id"] for v in versions})
+    ids = sorted({v.entry["record_id"] for v in versions})
     have = {
         (str(rid), int(number))
         for rid, number in session.execute(
@@ -383,41 +563,41 @@ def _store_versions(
         )
     }
     records = {r.id: r for r in session.scalars(select(Record).where(Record.id.in_(ids)))}
-    fresh: list[dict[str, Any]] = []
+    fresh: list[_Checked] = []
     for v in versions:
-        key = (v["record_id"], v["version"])
+        key = (v.entry["record_id"], v.entry["version"])
         if key in have:
             continue
         have.add(key)
-        record = records.get(v["record_id"])
+        record = records.get(key[0])
         if record is not None and record.origin != peer.node_id:
             raise IntegrityFailure(
-                f"El registro {v['record_id']} de {peer.node_id} choca con uno de otro nodo."
+                f"El registro {key[0]} de {peer.node_id} choca con uno de otro nodo."
             )
         fresh.append(v)
     if not fresh:
         return []
-    newest: dict[str, dict[str, Any]] = {}
+    newest: dict[str, _Checked] = {}
     for v in fresh:
-        if v["version"] > newest.get(v["record_id"], {"version": 0})["version"]:
-            newest[v["record_id"]] = v
+        rid = v.entry["record_id"]
+        if rid not in newest or v.entry["version"] > newest[rid].entry["version"]:
+            newest[rid] = v
     now = datetime.now(UTC)
     new_rows: list[dict[str, Any]] = []
     moved: list[str] = []
     keys: list[dict[str, str]] = []
     for rid, v in newest.items():
+        entry, data = v.entry, v.data
         record = records.get(rid)
-        if record is not None and v["version"] <= record.version:
+        if record is not None and entry["version"] <= record.version:
             continue
-        kind = RecordKind(v["kind"])
-        rules = json.loads(v["rules"])
-        data = json.loads(v["data"]) if v["data"] is not None else None
+        kind = RecordKind(entry["kind"])
         state = record_state(
             kind=kind,
             data=data,
-            rules=rules,
-            version=v["version"],
-            tombstone=bool(v["tombstone"]),
+            rules=v.rules,
+            version=entry["version"],
+            tombstone=bool(entry["tombstone"]),
             at=now,
         )
         if record is None:
@@ -425,8 +605,8 @@ def _store_versions(
                 {
                     "id": rid,
                     "kind": kind.value,
-                    "owner_country": v["owner_country"],
-                    "owner_agency": v["owner_agency"],
+                    "owner_country": entry["owner_country"],
+                    "owner_agency": entry["owner_agency"],
                     "origin": peer.node_id,
                     "label": "",
                     "created_at": now,
@@ -436,15 +616,16 @@ def _store_versions(
         else:
             apply_state(record, state)
             moved.append(rid)
-        if data is not None and not v["tombstone"]:
+        if data is not None and not entry["tombstone"]:
             keys.extend({"record_id": rid, "key": k} for k in sorted(record_keys(kind, data)))
     if new_rows:
         session.execute(insert(RECORDS), new_rows)
     session.flush()
-    session.execute(insert(RECORD_VERSIONS), fresh)  # after their records (foreign key)
+    # After their records (foreign key).
+    session.execute(insert(RECORD_VERSIONS), [v.entry for v in fresh])
     if moved:
         session.execute(delete(RecordKey).where(RecordKey.record_id.in_(moved)))
-    gone = [rid for rid, v in newest.items() if v["tombstone"]]
+    gone = [rid for rid, v in newest.items() if v.entry["tombstone"]]
     if gone:
         session.execute(delete(RecordKey).where(RecordKey.record_id.in_(gone)))
         session.execute(
@@ -452,7 +633,7 @@ def _store_versions(
         )
     if keys:
         session.execute(insert(RECORD_KEYS), keys)
-    return fresh
+    return [v.entry for v in fresh]
 
 
 def _redact(session: Session, record_id: str) -> None:
@@ -496,7 +677,7 @@ def pending_acknowledgements(session: Session, *, node: Node) -> list[dict[str, 
         .where(RecordVersion.tombstone.is_(True), Record.origin == node.node_id)
     ).all()
     parsed = [
-        (row_id, rid, version, json.loads(rules), oc, oa, kind)
+        (row_id, rid, version, orjson.loads(rules), oc, oa, kind)
         for row_id, rid, version, rules, oc, oa, kind in tombstones
     ]
     pending: list[dict[str, Any]] = []

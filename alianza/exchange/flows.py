@@ -8,7 +8,9 @@ leaves every finished step committed.
 
 from __future__ import annotations
 
+import contextlib
 import json
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -23,7 +25,8 @@ from alianza.auth.permissions import Action, Principal, allowed, authorize
 from alianza.codes.countries import normalize_country
 from alianza.db import transaction
 from alianza.errors import AlianzaError, InputError, NotFound, PeerError
-from alianza.exchange import client, feed, release, witness
+from alianza.exchange import client, feed, release, released, witness
+from alianza.exchange.envelope import Opened
 from alianza.exchange.hits import parse_query
 from alianza.exchange.models import ConsentRequest, Peer, PendingAck, ReleaseRequest
 from alianza.exchange.service import get_peer
@@ -113,73 +116,120 @@ def _pull(
     http: httpx2.Client | None,
     max_pages: int | None,
 ) -> None:
-    while max_pages is None or report.pages < max_pages:
-        peer = _peer_snapshot(node, node_id)
-        with node.sessions() as session:
-            acks = [
-                {"record_id": a.record_id, "version": a.version}
-                for a in session.scalars(select(PendingAck).where(PendingAck.peer_node == node_id))
-            ]
+    # Two stages overlap: while one page is stored (here, in its own transaction), the
+    # next is fetched and checked (signatures, hashes, the local content gate) on a
+    # helper thread that never touches the database. The owner builds the next page and
+    # SQLite writes this one meanwhile; each page is still checked whole before any of it
+    # is stored, and stored against the live, locked peer row.
+    def fetch(
+        peer: Peer, cursor: int, acks: list[dict[str, Any]]
+    ) -> tuple[Opened, feed.CheckedPage]:
         answer = client.send(
             node,
             peer,
             type="sync.pull",
-            body={"cursor": peer.pull_cursor, "limit": node.settings.sync_page, "acks": acks},
+            body={"cursor": cursor, "limit": node.settings.sync_page, "acks": acks},
             client=http,
             timeout=node.settings.peer_timeout,
         )
-        with transaction(node.sessions) as session:
-            # Locked: two syncs with the same peer (two workers, API and CLI) take turns.
-            live = session.scalar(select(Peer).where(Peer.node_id == node_id).with_for_update())
-            if live is None:
-                raise NotFound(f"No hay un nodo asociado '{node_id}'.")
-            if live.pull_cursor != peer.pull_cursor:
-                continue  # another sync moved on meanwhile: ask again from its cursor
-            sent = {(a["record_id"], a["version"]) for a in acks}
-            if sent:
-                for row in session.scalars(
-                    select(PendingAck).where(PendingAck.peer_node == node_id)
-                ):
-                    if (row.record_id, row.version) in sent:
-                        session.delete(row)
-            refused: list[InputError] = []
-            new_acks = feed.apply_changes(
-                session, node=node, peer=live, page=answer.body, refused=refused
-            )
-            peer_actor = node.peer(node_id=node_id, country=live.country, agency=live.agency)
-            for problem in refused:
-                # A sync problem with the partner, on the record: what was refused and why.
-                audit_act(
-                    session,
-                    node,
-                    peer_actor,
-                    "exchange.version_refused",
-                    node_id,
-                    {"problem": problem.message[:500]},
-                )
-            report.refused += len(refused)
-            for ack in new_acks:
-                session.merge(
-                    PendingAck(
-                        peer_node=node_id, record_id=ack["record_id"], version=ack["version"]
+        return answer, feed.check_page(node=node, peer=peer, page=answer.body, pool=pool)
+
+    pool: Executor | None = None  # started once a sync proves long (its first page full)
+    ahead: tuple[int, list[dict[str, Any]], Future[tuple[Opened, feed.CheckedPage]]] | None = None
+    owed_before = False  # the last page's deletions, not in the request made ahead
+    with contextlib.ExitStack() as stack:
+        helper = stack.enter_context(
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="alianza-sync")
+        )
+        while max_pages is None or report.pages < max_pages:
+            peer = _peer_snapshot(node, node_id)
+            with node.sessions() as session:
+                pending = [
+                    {"record_id": a.record_id, "version": a.version}
+                    for a in session.scalars(
+                        select(PendingAck).where(PendingAck.peer_node == node_id)
                     )
+                ]
+            if ahead is not None and ahead[0] == peer.pull_cursor:
+                acks, (answer, checked) = ahead[1], ahead[2].result()
+                missed = owed_before
+            else:
+                if ahead is not None:  # asked from a cursor another sync moved past
+                    with contextlib.suppress(AlianzaError, ValueError, KeyError, TypeError):
+                        ahead[2].result()
+                acks = pending
+                answer, checked = fetch(peer, peer.pull_cursor, acks)
+                missed = False
+            ahead = None
+            more = bool(answer.body.get("more"))
+            if (
+                more
+                and isinstance(checked.next_cursor, int)
+                and (max_pages is None or report.pages + 1 < max_pages)
+            ):
+                if pool is None and (pool := feed.checking_pool()) is not None:
+                    stack.callback(pool.shutdown, cancel_futures=True)
+                # Asked with the acknowledgements sent just now (the owner keeps one of
+                # each); those of this page go with the request after it.
+                ahead = (
+                    checked.next_cursor,
+                    pending,
+                    helper.submit(fetch, peer, checked.next_cursor, pending),
                 )
-            received = len(answer.body["entries"])
-            if received:
-                audit_act(
-                    session,
-                    node,
-                    peer_actor,
-                    "exchange.sync_page",
-                    node_id,
-                    {"entries": received, "cursor": live.pull_cursor},
+            with transaction(node.sessions) as session:
+                # Locked: two syncs with the same peer (two workers, API and CLI) take turns.
+                live = session.scalar(select(Peer).where(Peer.node_id == node_id).with_for_update())
+                if live is None:
+                    raise NotFound(f"No hay un nodo asociado '{node_id}'.")
+                if live.pull_cursor != peer.pull_cursor:
+                    continue  # another sync moved on meanwhile: ask again from its cursor
+                sent = {(a["record_id"], a["version"]) for a in acks}
+                if sent:
+                    for row in session.scalars(
+                        select(PendingAck).where(PendingAck.peer_node == node_id)
+                    ):
+                        if (row.record_id, row.version) in sent:
+                            session.delete(row)
+                refused: list[InputError] = []
+                new_acks = feed.store_page(
+                    session, node=node, peer=live, checked=checked, refused=refused
                 )
-        report.pages += 1
-        report.received += received
-        report.deletions += len(new_acks)
-        # One more (empty) pull delivers the receipts of deletions applied in the last page.
-        if not answer.body.get("more") and not (new_acks and not acks):
-            break
+                peer_actor = node.peer(node_id=node_id, country=live.country, agency=live.agency)
+                for problem in refused:
+                    # A sync problem with the partner, on the record: what was refused and why.
+                    audit_act(
+                        session,
+                        node,
+                        peer_actor,
+                        "exchange.version_refused",
+                        node_id,
+                        {"problem": problem.message[:500]},
+                    )
+                report.refused += len(refused)
+                for ack in new_acks:
+                    session.merge(
+                        PendingAck(
+                            peer_node=node_id, record_id=ack["record_id"], version=ack["version"]
+                        )
+                    )
+                received = checked.entries
+                if received:
+                    audit_act(
+                        session,
+                        node,
+                        peer_actor,
+                        "exchange.sync_page",
+                        node_id,
+                        {"entries": received, "cursor": live.pull_cursor},
+                    )
+            report.pages += 1
+            report.received += received
+            report.deletions += len(new_acks)
+            owed_before = bool(new_acks)
+            # One more (empty) pull delivers the receipts of deletions applied in the last
+            # page (or in the one before, when this page was asked for ahead of them).
+            if not more and not (new_acks and not acks) and not missed:
+                break
 
 
 def _poll_answers(
@@ -188,7 +238,7 @@ def _poll_answers(
     """Fetch the owner's answers: decisions on pending requests, retractions of approved
     releases (the copy is erased and a signed receipt goes back), expired copies erased."""
     with transaction(node.sessions) as session:
-        release.expire_copies(session, node=node)
+        released.expire_copies(session, node=node)
     with node.sessions() as session:
         ids = [
             request_id
@@ -253,7 +303,7 @@ def _store_answers(node: Node, node_id: str, body: dict[str, Any], report: SyncR
         live = get_peer(session, node_id)
         owner = node.peer(node_id=node_id, country=live.country, agency=live.agency)
         for item in body.get("answers", []):
-            request_id = release.store_answer(session, node=node, peer=live, answer=item)
+            request_id = released.store_answer(session, node=node, peer=live, answer=item)
             if request_id:
                 status = item["payload"].get("status")
                 report.answers += 1
@@ -415,7 +465,7 @@ def request_release(
     """File a release request for a HIT at a partner (its 48-hour clock starts there)."""
     # The kind the HIT named: the released data will be shown only to roles that reach it.
     authorize(principal, Action.QUERY_PEERS, KindOf(kind))
-    request_id = release.new_request_id()
+    request_id = released.new_request_id()
     peer = _peer_snapshot(node, peer_node)
     body = {
         "request_id": request_id,
@@ -478,7 +528,7 @@ def request_consent(
             )
         owner = record.origin
     peer = _peer_snapshot(node, owner)
-    request_id = release.new_request_id()
+    request_id = released.new_request_id()
     client.send(
         node,
         peer,

@@ -18,7 +18,7 @@ from alianza.audit.models import AuditEntry
 from alianza.auth.permissions import Principal, Role
 from alianza.db import transaction
 from alianza.errors import Conflict, InputError
-from alianza.exchange import feed, release
+from alianza.exchange import feed, release, released
 from alianza.exchange import flows as exchange
 from alianza.exchange import service as exchange_service
 from alianza.exchange.models import ReleaseRequest
@@ -231,8 +231,8 @@ def test_a_copy_is_erased_when_the_owners_review_date_passes(
     cl, ec = pair
     _, request_id = _approved(cl, ec)
     with transaction(cl.node.sessions) as s:
-        assert release.expire_copies(s, node=cl.node) == []
-        assert release.expire_copies(s, node=cl.node, today=date(2099, 1, 1)) == [request_id]
+        assert released.expire_copies(s, node=cl.node) == []
+        assert released.expire_copies(s, node=cl.node, today=date(2099, 1, 1)) == [request_id]
     copy = _released(cl, request_id)
     assert copy.status == "expired" and copy.answer is None
     assert "release.expired" in _actions(cl)

@@ -252,7 +252,7 @@ def test_an_answer_addressed_to_another_node_is_refused(
 ) -> None:
     """A release answer is bound to the partner that asked, not only to its request id."""
     from alianza.errors import PermissionDenied
-    from alianza.exchange.release import store_answer
+    from alianza.exchange.released import store_answer
     from alianza.node.keys import canonical
 
     node, peer, other = puller
