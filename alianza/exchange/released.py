@@ -18,11 +18,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from alianza.audit.service import audit_act
+from alianza.codes.text import safe
 from alianza.errors import InputError, PermissionDenied
 from alianza.exchange.models import ConsentRequest, Peer, ReleaseRequest
 from alianza.exchange.release import answer_payload
 from alianza.node.context import Node
 from alianza.node.keys import canonical, verify
+
+
+def _short(value: Any, limit: int) -> str:
+    """A partner's free text as stored: printable and cut to its column (never a DB error)."""
+    return safe(str(value))[:limit]
 
 
 def receipt_payload(*, request_id: str, node_id: str, owner: str, at: str) -> dict[str, Any]:
@@ -76,13 +82,19 @@ def store_answer(session: Session, *, node: Node, peer: Peer, answer: Any) -> st
         session.flush()
         return str(request_id)
     if row is not None and row.status == "pending":
-        row.status = str(payload.get("status"))
-        row.decided_by = str(payload.get("decided_by", ""))
-        row.reason = str(payload.get("reason", ""))
+        status = str(payload.get("status"))
+        if status not in ("approved", "refused"):
+            raise InputError.at("answers", f"estado desconocido en la respuesta de {peer.node_id}")
+        row.status = status
+        row.decided_by = _short(payload.get("decided_by", ""), 120)
+        row.reason = _short(payload.get("reason", ""), 500)
         row.answer = json.dumps(answer)
         if release_row is not None:
+            removed = payload.get("removed_fields", [])
+            if not isinstance(removed, list):
+                raise InputError.at("answers", "removed_fields debe ser una lista")
             release_row.decided_at = datetime.now(UTC)
-            release_row.removed_fields = ",".join(payload.get("removed_fields", []))
+            release_row.removed_fields = _short(",".join(str(f) for f in removed), 500)
         session.flush()
         return str(request_id)
     return None
@@ -93,7 +105,7 @@ def erase_copy(row: ReleaseRequest, *, node: Node, owner: str, answer: Any, stat
     row.status = status
     row.answer = json.dumps(answer) if answer is not None else None
     if answer is not None:
-        row.reason = str(answer["payload"].get("reason", ""))
+        row.reason = _short(answer["payload"].get("reason", ""), 500)
     payload = receipt_payload(
         request_id=row.request_id,
         node_id=node.node_id,

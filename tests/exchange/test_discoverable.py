@@ -270,3 +270,39 @@ def test_discoverable_is_never_narrower_than_the_scope(pair: tuple[Running, Runn
     with transaction(ec.node.sessions) as s:
         view = records.get_record(s, node=ec.node, principal=pn, record_id=rid)
         assert view.as_dict()["rules"]["discoverable_countries"] == ["AR", "CL"]
+
+
+def test_a_partners_answer_is_stored_within_its_columns(pair: tuple[Running, Running]) -> None:
+    """A signed but oversized or unknown answer is cut or refused, never a database error."""
+    cl, ec = pair
+    owned(ec, PERSON, scope="agency")
+    ana = cl.user("ana", "analyst")
+    hit = _query(cl, ana)
+    row = exchange.request_release(
+        cl.node,
+        principal=ana,
+        peer_node=hit["peer"],
+        ref=hit["hits"][0]["ref"],
+        kind="person",
+        purpose="investigación",
+        legal_basis="Ley 20.000",
+    )
+
+    def signed(**payload: Any) -> dict[str, Any]:
+        body = {"request_id": row.request_id, "owner": ec.node.node_id, "to": cl.node.node_id}
+        body.update(payload)
+        return {"payload": body, "signature": ec.node.key.sign(canonical(body))}
+
+    with transaction(cl.node.sessions) as s:
+        peer = exchange_service.get_peer(s, ec.node.node_id)
+        with pytest.raises(InputError, match="estado desconocido"):
+            released.store_answer(s, node=cl.node, peer=peer, answer=signed(status="quizás"))
+        stored = released.store_answer(
+            s,
+            node=cl.node,
+            peer=peer,
+            answer=signed(status="refused", reason="x" * 10_000, decided_by="y" * 1_000),
+        )
+        assert stored == row.request_id
+    copy = _released(cl, row.request_id)
+    assert copy.status == "refused" and len(copy.reason) == 500 and len(copy.decided_by) == 120
