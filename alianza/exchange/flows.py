@@ -249,31 +249,35 @@ def _poll_answers(
                 )
             )
         ]
-        # Approved copies are asked about again: the owner may have retracted them.
-        ids += session.scalars(
-            select(ReleaseRequest.request_id)
-            .where(
-                ReleaseRequest.peer_node == node_id,
-                ReleaseRequest.direction == "out",
-                ReleaseRequest.status == "approved",
+        # Approved copies are asked about again: the owner may have retracted them (it
+        # answers only for those, never sending released data twice).
+        held = list(
+            session.scalars(
+                select(ReleaseRequest.request_id)
+                .where(
+                    ReleaseRequest.peer_node == node_id,
+                    ReleaseRequest.direction == "out",
+                    ReleaseRequest.status == "approved",
+                )
+                .order_by(ReleaseRequest.decided_at.desc())
+                .limit(500)
             )
-            .order_by(ReleaseRequest.decided_at.desc())
         )
     for _ in range(2):  # a retraction answered now sends its receipt in the second round
         receipts = _unconfirmed_receipts(node, node_id)
-        if not ids and not receipts:
+        if not ids and not held and not receipts:
             return
         peer = _peer_snapshot(node, node_id)
         answer = client.send(
             node,
             peer,
             type="requests.poll",
-            body={"request_ids": ids[:500], "receipts": receipts},
+            body={"request_ids": ids[:500], "approved_ids": held, "receipts": receipts},
             client=http,
             timeout=node.settings.peer_timeout,
         )
         retracted = _store_answers(node, node_id, answer.body, report)
-        ids = []
+        ids, held = [], []
         if not retracted:
             return
 

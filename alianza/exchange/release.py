@@ -412,13 +412,24 @@ def decide_consent(
 def answers_for(
     session: Session, *, node: Node, peer: Peer, body: dict[str, Any]
 ) -> dict[str, Any]:
-    """Signed answers to a partner's decided requests (release and consent), and the
-    receipts of erased copies it sends, confirmed by id."""
+    """Signed answers to a partner's decided requests (release and consent), retractions of
+    the copies it holds (``approved_ids``: only those withdrawn since, so released data is
+    never sent twice), and the receipts of erased copies it sends, confirmed by id."""
     stored = store_receipts(session, node=node, peer=peer, receipts=body.get("receipts", []))
-    ids = body.get("request_ids")
-    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids) or len(ids) > 500:
-        raise InputError.at("request_ids", "se esperaba una lista de hasta 500 identificadores")
+    ids = _id_list(body, "request_ids")
+    held = _id_list(body, "approved_ids")
     answers: list[dict[str, Any]] = []
+    if held:
+        texts = session.scalars(
+            select(ReleaseRequest.answer).where(
+                ReleaseRequest.request_id.in_(held),
+                ReleaseRequest.direction == "in",
+                ReleaseRequest.peer_node == peer.node_id,
+                ReleaseRequest.status.in_(("retracted", "erased")),
+                ReleaseRequest.answer.is_not(None),
+            )
+        )
+        answers.extend(json.loads(t) for t in texts if t)
     for model in REQUEST_MODELS:
         texts = session.scalars(
             select(model.answer).where(
@@ -430,6 +441,13 @@ def answers_for(
         )
         answers.extend(json.loads(t) for t in texts if t)
     return {"answers": answers, "receipts_stored": stored}
+
+
+def _id_list(body: dict[str, Any], field: str) -> list[str]:
+    ids = body.get(field, [])
+    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids) or len(ids) > 500:
+        raise InputError.at(field, "se esperaba una lista de hasta 500 identificadores")
+    return ids
 
 
 def list_releases(

@@ -196,10 +196,19 @@ def test_a_retraction_erases_the_copy_and_comes_back_with_a_receipt(
         release.retract_release(
             s, node=cl.node, principal=cl_sup, request_id=request_id, reason="no"
         )
+    # Asked again about a copy it holds, Chile gets nothing while it stands: released data
+    # is never sent twice.
+    with transaction(ec.node.sessions) as s:
+        cl_peer = exchange_service.get_peer(s, cl.node.node_id)
+        body = {"request_ids": [], "approved_ids": [request_id]}
+        assert release.answers_for(s, node=ec.node, peer=cl_peer, body=body)["answers"] == []
     with transaction(ec.node.sessions) as s:
         release.retract_release(
             s, node=ec.node, principal=sup, request_id=request_id, reason="orden judicial"
         )
+        cl_peer = exchange_service.get_peer(s, cl.node.node_id)
+        [withdrawn] = release.answers_for(s, node=ec.node, peer=cl_peer, body=body)["answers"]
+        assert withdrawn["payload"]["status"] == "retracted" and "data" not in withdrawn["payload"]
     with transaction(ec.node.sessions) as s, pytest.raises(Conflict):
         release.retract_release(
             s, node=ec.node, principal=sup, request_id=request_id, reason="otra vez"
