@@ -28,7 +28,7 @@ from alianza.cli_support import (
 )
 from alianza.db import transaction
 from alianza.errors import InputError, PeerError
-from alianza.exchange import feed, flows, request_commands, service
+from alianza.exchange import flows, pull, request_commands, service
 from alianza.exchange.hits import QueryKind
 from alianza.exchange.models import Peer
 
@@ -129,7 +129,7 @@ def peer_pending(data_dir: DirOpt = None, as_json: JsonOpt = False) -> None:
     """Eliminaciones y retiros que un nodo asociado aún no confirmó con acuse firmado."""
     node = open_cli_node(data_dir)
     with node.sessions() as session:
-        pending = feed.pending_acknowledgements(session, node=node)
+        pending = pull.pending_acknowledgements(session, node=node)
     if as_json:
         emit_json({"pending": pending})
         return

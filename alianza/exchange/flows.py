@@ -25,7 +25,7 @@ from alianza.auth.permissions import Action, Principal, allowed, authorize
 from alianza.codes.countries import normalize_country
 from alianza.db import transaction
 from alianza.errors import AlianzaError, InputError, NotFound, PeerError
-from alianza.exchange import client, feed, release, released, witness
+from alianza.exchange import client, pull, release, released, witness
 from alianza.exchange.envelope import Opened
 from alianza.exchange.hits import parse_query
 from alianza.exchange.models import ConsentRequest, Peer, PendingAck, ReleaseRequest
@@ -123,7 +123,7 @@ def _pull(
     # is stored, and stored against the live, locked peer row.
     def fetch(
         peer: Peer, cursor: int, acks: list[dict[str, Any]]
-    ) -> tuple[Opened, feed.CheckedPage]:
+    ) -> tuple[Opened, pull.CheckedPage]:
         answer = client.send(
             node,
             peer,
@@ -132,10 +132,10 @@ def _pull(
             client=http,
             timeout=node.settings.peer_timeout,
         )
-        return answer, feed.check_page(node=node, peer=peer, page=answer.body, pool=pool)
+        return answer, pull.check_page(node=node, peer=peer, page=answer.body, pool=pool)
 
     pool: Executor | None = None  # started once a sync proves long (its first page full)
-    ahead: tuple[int, list[dict[str, Any]], Future[tuple[Opened, feed.CheckedPage]]] | None = None
+    ahead: tuple[int, list[dict[str, Any]], Future[tuple[Opened, pull.CheckedPage]]] | None = None
     owed_before = False  # the last page's deletions, not in the request made ahead
     with contextlib.ExitStack() as stack:
         helper = stack.enter_context(
@@ -167,7 +167,7 @@ def _pull(
                 and isinstance(checked.next_cursor, int)
                 and (max_pages is None or report.pages + 1 < max_pages)
             ):
-                if pool is None and (pool := feed.checking_pool()) is not None:
+                if pool is None and (pool := pull.checking_pool()) is not None:
                     stack.callback(pool.shutdown, cancel_futures=True)
                 # Asked with the acknowledgements sent just now (the owner keeps one of
                 # each); those of this page go with the request after it.
@@ -191,7 +191,7 @@ def _pull(
                         if (row.record_id, row.version) in sent:
                             session.delete(row)
                 refused: list[InputError] = []
-                new_acks = feed.store_page(
+                new_acks = pull.store_page(
                     session, node=node, peer=live, checked=checked, refused=refused
                 )
                 peer_actor = node.peer(node_id=node_id, country=live.country, agency=live.agency)

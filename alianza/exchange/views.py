@@ -18,7 +18,7 @@ from alianza.audit import service as audit
 from alianza.auth.permissions import Action, Principal
 from alianza.codes.text import safe
 from alianza.errors import AlianzaError
-from alianza.exchange import feed, flows, handlers, release, service
+from alianza.exchange import flows, handlers, pull, release, service
 from alianza.exchange.desk import QueryDesk, ReplayRefused
 from alianza.exchange.hits import RateLimiter
 from alianza.exchange.models import ConsentRequest, Peer, ReleaseRequest
@@ -178,7 +178,7 @@ def add_peer(body: PeerIn, node: NodeDep, principal: Federator) -> PeerRead:
 )
 def pending_receipts(node: NodeDep, principal: Syncer) -> list[PendingReceipt]:
     with unit(node) as session:
-        rows = feed.pending_acknowledgements(session, node=node)
+        rows = pull.pending_acknowledgements(session, node=node)
     return [PendingReceipt.model_validate(r) for r in rows]
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from alianza.db import transaction
 from alianza.errors import AuthenticationError, InputError, IntegrityFailure
-from alianza.exchange import feed
+from alianza.exchange import pull
 from alianza.exchange import service as exchange_service
 from alianza.exchange.models import Peer
 from alianza.node.context import Node
@@ -83,7 +83,7 @@ def _apply(node: Node, peer: Peer, entries: list[dict[str, object]]) -> list[Inp
     with transaction(node.sessions) as s:
         live = s.get(Peer, peer.id)
         assert live is not None
-        feed.apply_changes(
+        pull.apply_changes(
             s,
             node=node,
             peer=live,

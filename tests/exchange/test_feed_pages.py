@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from alianza.db import transaction
 from alianza.errors import AuthenticationError, InputError
-from alianza.exchange import feed
+from alianza.exchange import pull
 from alianza.exchange.models import Peer
 from alianza.node.context import Node
 from alianza.node.keys import generate_key
@@ -28,7 +28,7 @@ def test_a_page_checked_with_a_key_since_replaced_is_not_stored(
 ) -> None:
     node, peer, other = puller
     page = {"entries": [{"type": "version", "version": _version(other)}], "next_cursor": 1}
-    checked = feed.check_page(node=node, peer=peer, page=page)
+    checked = pull.check_page(node=node, peer=peer, page=page)
     assert len(checked.versions) == 1 and not checked.refused
     new_key = generate_key(tmp_path / "nueva.pem").public_hex
     with transaction(node.sessions) as s:
@@ -36,7 +36,7 @@ def test_a_page_checked_with_a_key_since_replaced_is_not_stored(
         assert live is not None
         live.public_key = new_key  # re-keyed while the page was being checked
         with pytest.raises(AuthenticationError, match="cambió"):
-            feed.store_page(s, node=node, peer=live, checked=checked)
+            pull.store_page(s, node=node, peer=live, checked=checked)
     assert _stored(node) == 0
 
 
@@ -49,14 +49,14 @@ def test_refused_versions_are_handed_over_when_the_page_is_stored(
         "entries": [{"type": "version", "version": v} for v in (bad, _version(other))],
         "next_cursor": 2,
     }
-    checked = feed.check_page(node=node, peer=peer, page=page)
+    checked = pull.check_page(node=node, peer=peer, page=page)
     assert len(checked.versions) == 1 and len(checked.refused) == 1
     assert _stored(node) == 0  # checking writes nothing
     refused: list[InputError] = []
     with transaction(node.sessions) as s:
         live = s.get(Peer, peer.id)
         assert live is not None
-        feed.store_page(s, node=node, peer=live, checked=checked, refused=refused)
+        pull.store_page(s, node=node, peer=live, checked=checked, refused=refused)
         assert live.pull_cursor == 2
     assert len(refused) == 1 and "scope" in refused[0].message
     assert _stored(node) == 1

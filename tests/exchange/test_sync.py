@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from alianza.db import transaction
 from alianza.exchange import flows as exchange
-from alianza.exchange.feed import pending_acknowledgements
 from alianza.exchange.models import Peer
+from alianza.exchange.pull import pending_acknowledgements
 from alianza.records import service as records
 from alianza.records.models import Record, RecordVersion
 from alianza.records.rules import Rules

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from alianza.db import transaction
 from alianza.exchange import flows as exchange
-from alianza.exchange.feed import pending_acknowledgements
+from alianza.exchange.pull import pending_acknowledgements
 from alianza.records import service as records
 from alianza.records.models import RecordVersion
 from tests.exchange.conftest import Nodes, link
