@@ -126,6 +126,20 @@ def receive_release_request(
     return {"request_id": request_id, "due_at": row.due_at.isoformat()}
 
 
+def _incoming(session: Session, *, principal: Principal, request_id: str) -> ReleaseRequest:
+    """A partner's request on one of our records that ``principal`` may decide."""
+    row = session.scalar(
+        select(ReleaseRequest).where(
+            ReleaseRequest.request_id == request_id, ReleaseRequest.direction == "in"
+        )
+    )
+    if row is None or row.record is None or not allowed(principal, Action.RELEASE, row):
+        # Not ours to decide looks exactly like absent.
+        authorize(principal, Action.RELEASE)
+        raise NotFound(f"No existe la solicitud de entrega {request_id}.")
+    return row
+
+
 def decide_release(
     session: Session,
     *,
@@ -137,16 +151,9 @@ def decide_release(
     reason: str = "",
 ) -> ReleaseRequest:
     """A person approves (all fields or some removed) or refuses a partner's request."""
-    row = session.scalar(
-        select(ReleaseRequest).where(
-            ReleaseRequest.request_id == request_id, ReleaseRequest.direction == "in"
-        )
-    )
-    if row is None or row.record is None or not allowed(principal, Action.RELEASE, row):
-        # Not ours to decide looks exactly like absent.
-        authorize(principal, Action.RELEASE)
-        raise NotFound(f"No existe la solicitud de entrega {request_id}.")
+    row = _incoming(session, principal=principal, request_id=request_id)
     record = row.record
+    assert record is not None  # _incoming found it
     if row.status != "pending":
         raise Conflict(f"La solicitud {request_id} ya fue resuelta ({row.status}).")
     now = datetime.now(UTC)
@@ -218,14 +225,7 @@ def retract_release(
     session: Session, *, node: Node, principal: Principal, request_id: str, reason: str
 ) -> ReleaseRequest:
     """The owner withdraws an approved release: the asking node must erase its copy."""
-    row = session.scalar(
-        select(ReleaseRequest).where(
-            ReleaseRequest.request_id == request_id, ReleaseRequest.direction == "in"
-        )
-    )
-    if row is None or row.record is None or not allowed(principal, Action.RELEASE, row):
-        authorize(principal, Action.RELEASE)
-        raise NotFound(f"No existe la solicitud de entrega {request_id}.")
+    row = _incoming(session, principal=principal, request_id=request_id)
     if row.status != "approved":
         raise Conflict(f"Solo se retira una entrega aprobada ({request_id}: {row.status}).")
     if not reason.strip():

@@ -40,28 +40,24 @@ def _query(cl: Running, principal: Principal, **over: Any) -> dict[str, Any]:
     return answer
 
 
-def _released(cl: Running, request_id: str) -> ReleaseRequest:
-    with cl.node.sessions() as s:
+def _request(r: Running, request_id: str, direction: str) -> ReleaseRequest:
+    with r.node.sessions() as s:
         row = s.scalar(
             select(ReleaseRequest).where(
-                ReleaseRequest.request_id == request_id, ReleaseRequest.direction == "out"
+                ReleaseRequest.request_id == request_id, ReleaseRequest.direction == direction
             )
         )
         assert row is not None
         s.expunge(row)
         return row
+
+
+def _released(cl: Running, request_id: str) -> ReleaseRequest:
+    return _request(cl, request_id, "out")
 
 
 def _owner_row(ec: Running, request_id: str) -> ReleaseRequest:
-    with ec.node.sessions() as s:
-        row = s.scalar(
-            select(ReleaseRequest).where(
-                ReleaseRequest.request_id == request_id, ReleaseRequest.direction == "in"
-            )
-        )
-        assert row is not None
-        s.expunge(row)
-        return row
+    return _request(ec, request_id, "in")
 
 
 def _actions(r: Running) -> list[str]:
