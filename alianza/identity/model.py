@@ -6,14 +6,17 @@ expectation maximisation. What is ours is the ladder: what counts as agreement f
 and dates as registries of the region write them.
 
 * **given** (first given name): all given names equal; first equal (compound name cut to
-  one word); same Spanish phonetic key (b/v, s/z/c, ll/y, h, g/j); close spelling; one is
-  the other's initial; name in the surname box and the reverse.
+  one word); same Spanish phonetic key (b/v, s/z/c, ll/y, h, g/j); close spelling; one
+  character off or two swapped; one is the other's initial; name in the surname box and
+  the reverse.
 * **surnames**: both equal; first equal and the second missing on one side (foreign
-  registries keep one); both sound alike; first sounds alike; crossed (paternal written as
-  maternal); boxes swapped with the given name; close spelling. Exact agreement is weighed
+  registries keep one); both sound alike; first sounds alike and the second, written on
+  both sides, differs (cousins, namesakes); first sounds alike; crossed (paternal written
+  as maternal); boxes swapped with the given name; close spelling. Exact agreement is weighed
   by how common the surname is (term frequencies), so González agrees less than Quishpe.
 * **birth**: equal; day and month swapped; same day and month a year off; one digit off or
-  two swapped; same year.
+  two swapped; same year where one side is a conventional date (01-01, 06-15, 06-30,
+  07-01: the day was not known); same year.
 * **document**: same number once check digits and prefixes are set aside, across document
   types; one digit off or two swapped; different types (a passport and a national ID do
   not contradict each other); different numbers of the same type (a strong disagreement).
@@ -115,6 +118,10 @@ def _eq(a: str, b: str | None = None) -> Test:
     return lambda x, y: x[a] is not None and x[a] == y[b]
 
 
+def _differ(column: str) -> Test:
+    return lambda x, y: x[column] is not None and y[column] is not None and x[column] != y[column]
+
+
 def _missing(*columns: str) -> Test:
     return lambda x, y: any(x[c] is None or y[c] is None for c in columns)
 
@@ -122,6 +129,14 @@ def _missing(*columns: str) -> Test:
 def _null(*columns: str) -> Level:
     sql = " OR ".join(f"{c}_l IS NULL OR {c}_r IS NULL" for c in columns)
     return Level("falta", "missing", _missing(*columns), sql=sql, null=True)
+
+
+def _close(column: str, threshold: float) -> Test:
+    return lambda x, y: (
+        x[column] is not None
+        and y[column] is not None
+        and jellyfish.jaro_winkler_similarity(x[column], y[column]) >= threshold
+    )
 
 
 def _jaro_winkler(column: str, threshold: float) -> Level:
@@ -168,6 +183,11 @@ _SWAPPED_SEEN = Level(
 )
 
 
+#: Month and day a registry writes when it knows only the year of birth (MM-DD).
+IMPUTED_DAYS = frozenset({"01-01", "06-15", "06-30", "07-01"})
+_IMPUTED_SQL = ", ".join(f"'{day}'" for day in sorted(IMPUTED_DAYS))
+
+
 def _initial(x: Features, y: Features) -> bool:
     a, b = x["given_1"], y["given_1"]
     return (len(a) == 1 or len(b) == 1) and a[0] == b[0]
@@ -196,6 +216,10 @@ GIVEN = Comparison(
             sql="given_1_phonetic_l = given_1_phonetic_r",
         ),
         _jaro_winkler("given_1", 0.9),
+        # A slip in a short name (ROSA/RÑSA, SARA/SRA, LUIS/LJIS) stays below the spelling
+        # threshold: without this rung it counted as wholly different given names, the
+        # evidence that tells twins apart, and EM learnt that evidence weaker than it is.
+        _typo("given_1"),
         Level(
             "inicial del nombre",
             "initial of the given name",
@@ -235,6 +259,27 @@ SURNAMES = Comparison(
             sql="surname_1_phonetic_l = surname_1_phonetic_r"
             " AND surname_2_phonetic_l = surname_2_phonetic_r",
         ),
+        # Two people of the same first surname and given name are told apart by the
+        # second surname when both registries wrote one: without these rungs such a pair
+        # fell into "first surname sounds alike", which is mostly the same person written
+        # with one surname, and common names linked cousins and namesakes (independent
+        # registries, issue 11). A slip in the second surname is not a different one.
+        Level(
+            "primer apellido suena igual, el segundo parecido",
+            "first surname sounds alike, the second spelled close",
+            _both(_eq("surname_1_phonetic"), _close("surname_2_core", 0.88)),
+            splink=cll.And(
+                cll.CustomLevel("surname_1_phonetic_l = surname_1_phonetic_r"),
+                cll.JaroWinklerLevel("surname_2_core", 0.88),
+            ),
+        ),
+        Level(
+            "primer apellido suena igual, el segundo distinto",
+            "first surname sounds alike, the second differs",
+            _both(_eq("surname_1_phonetic"), _differ("surname_2_core")),
+            sql="surname_1_phonetic_l = surname_1_phonetic_r"
+            " AND surname_2_core_l <> surname_2_core_r",
+        ),
         Level(
             "primer apellido suena igual",
             "first surname sounds alike",
@@ -254,12 +299,48 @@ SURNAMES = Comparison(
     ),
 )
 
+
+def _twins(x: Features, y: Features) -> bool:
+    a, b = x["given_1"], y["given_1"]
+    return (
+        x["birth_date"] is not None
+        and x["birth_date"] == y["birth_date"]
+        and x["surname_1_core"] is not None
+        and x["surname_1_core"] == y["surname_1_core"]
+        and a is not None
+        and b is not None
+        and a[0] != b[0]
+        and x["given_1_phonetic"] != y["given_1_phonetic"]
+        and b not in (x["given_names"] or "")
+        and a not in (y["given_names"] or "")
+    )
+
+
+# Twins share their surnames and their date of birth and nothing else a registry writes
+# but the given name (and the document). Fellegi–Sunter adds the surnames' and the date's
+# agreement as if independent, about 25 bits together, and linked twins whenever their
+# documents were missing or of different types (independent registries, issue 11). Where
+# the given names have nothing in common (first letter, sound, neither name among the
+# other's), the same surname and the same date are what a family shares: the date counts
+# for nothing, and only the document can still link the pair.
+_TWINS = Level(
+    "misma fecha, mismo apellido, nombres sin nada en común (gemelos)",
+    "same date and surname, given names with nothing in common (twins)",
+    _twins,
+    sql="birth_date_l = birth_date_r AND surname_1_core_l = surname_1_core_r"
+    " AND substr(given_1_l, 1, 1) <> substr(given_1_r, 1, 1)"
+    " AND given_1_phonetic_l <> given_1_phonetic_r"
+    " AND instr(given_names_l, given_1_r) = 0 AND instr(given_names_r, given_1_l) = 0",
+    neutral=True,
+)
+
 BIRTH = Comparison(
     "birth",
     "fecha de nacimiento",
     "date of birth",
     (
         _null("birth_date"),
+        _TWINS,
         Level("igual", "equal", _eq("birth_date"), sql="birth_date_l = birth_date_r"),
         Level(
             "día y mes cambiados",
@@ -276,6 +357,19 @@ BIRTH = Comparison(
             sql="birth_md_l = birth_md_r AND abs(birth_year_l - birth_year_r) = 1",
         ),
         _typo("birth_date"),
+        # A registry that does not know the day writes a convention (1 January above all;
+        # 15 June, 30 June or 1 July in some offices): the year is then all the date says,
+        # and it says it more surely than two real dates that only share their year.
+        Level(
+            "mismo año, una fecha convencional",
+            "same year, one date a convention",
+            lambda x, y: (
+                x["birth_year"] == y["birth_year"]
+                and (x["birth_md"] in IMPUTED_DAYS or y["birth_md"] in IMPUTED_DAYS)
+            ),
+            sql="birth_year_l = birth_year_r"
+            f" AND (birth_md_l IN ({_IMPUTED_SQL}) OR birth_md_r IN ({_IMPUTED_SQL}))",
+        ),
         Level("mismo año", "same year", _eq("birth_year"), sql="birth_year_l = birth_year_r"),
     ),
     # Where no training pair of the same person has wholly different dates, EM never sees

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from alianza.identity.model import COMPARISONS
+from alianza.identity.model import COMPARISONS, IMPUTED_DAYS
 from alianza.screening.scorer import Scorer, _tf_adjustment
 
 Array = np.ndarray[Any, Any]
@@ -58,6 +58,7 @@ LADDERS: dict[str, tuple[str, ...]] = {
         "given_1_l = given_1_r",
         "given_1_phonetic_l = given_1_phonetic_r",
         "escritura parecida (≥ 0.9)",
+        "un carácter distinto o dos cambiados",
         "(length(given_1_l) = 1 OR length(given_1_r) = 1)"
         " AND substr(given_1_l, 1, 1) = substr(given_1_r, 1, 1)",
         "given_1_l = surname_1_r AND surname_1_l = given_1_r",
@@ -69,6 +70,8 @@ LADDERS: dict[str, tuple[str, ...]] = {
         " AND (surname_2_core_l IS NULL OR surname_2_core_r IS NULL)",
         "surname_1_phonetic_l = surname_1_phonetic_r"
         " AND surname_2_phonetic_l = surname_2_phonetic_r",
+        "primer apellido suena igual, el segundo parecido",
+        "surname_1_phonetic_l = surname_1_phonetic_r AND surname_2_core_l <> surname_2_core_r",
         "surname_1_phonetic_l = surname_1_phonetic_r",
         "surname_1_core_l = surname_2_core_r OR surname_2_core_l = surname_1_core_r",
         "given_1_l = surname_1_r AND surname_1_l = given_1_r",
@@ -76,10 +79,16 @@ LADDERS: dict[str, tuple[str, ...]] = {
     ),
     "birth": (
         "birth_date_l IS NULL OR birth_date_r IS NULL",
+        "birth_date_l = birth_date_r AND surname_1_core_l = surname_1_core_r"
+        " AND substr(given_1_l, 1, 1) <> substr(given_1_r, 1, 1)"
+        " AND given_1_phonetic_l <> given_1_phonetic_r"
+        " AND instr(given_names_l, given_1_r) = 0 AND instr(given_names_r, given_1_l) = 0",
         "birth_date_l = birth_date_r",
         "birth_swapped_l = birth_date_r",
         "birth_md_l = birth_md_r AND abs(birth_year_l - birth_year_r) = 1",
         "un carácter distinto o dos cambiados",
+        "birth_year_l = birth_year_r AND (birth_md_l IN ('01-01', '06-15', '06-30', '07-01')"
+        " OR birth_md_r IN ('01-01', '06-15', '06-30', '07-01'))",
         "birth_year_l = birth_year_r",
     ),
     "document": (
@@ -114,6 +123,10 @@ def code(value: Any) -> int:
     if value is None:
         return 0
     return hash(value) or 1
+
+
+#: The conventional dates' MM-DD as codes (the model's ``IMPUTED_DAYS``).
+_IMPUTED_CODES = np.array([code(day) for day in sorted(IMPUTED_DAYS)], dtype=np.int64)
 
 
 def as_bytes(value: str | None, width: int) -> tuple[bytes, int]:
@@ -212,6 +225,11 @@ class _Ladder:
         self.level[hit] = i
         self.open &= ~hit
 
+    def take_rows(self, i: int, rows: Array) -> None:
+        """Level ``i`` for these rows (positions among the candidates, all still open)."""
+        self.level[rows] = i
+        self.open[rows] = False
+
     def by_text(
         self,
         i: int,
@@ -300,6 +318,14 @@ class _Ladder:
             self.open = before & ~taken
 
 
+def _differ(q: dict[str, int], column: str, y: Columns) -> Array | bool:
+    # The model's _differ: both present and not equal.
+    if not q[column]:
+        return False
+    differ: Array = (y[column] != 0) & (y[column] != q[column])
+    return differ
+
+
 def _eq(q: dict[str, int], a: str, y: Columns, b: str | None = None) -> Array | bool:
     # The model's _eq: the traveller's value present and equal to the entry's.
     if not q[a]:
@@ -322,7 +348,8 @@ def _given(q: dict[str, int], query: dict[str, Any], y: Columns, n: int, text: A
     ladder.take(3, _eq(q, "given_1_phonetic", y))
     ladder.by_text(4, "given_1", y, text, lambda v: levels[4].test(query, {"given_1": v}))
     ladder.by_text(5, "given_1", y, text, lambda v: levels[5].test(query, {"given_1": v}))
-    ladder.take(6, _both(_eq(q, "given_1", y, "surname_1"), _eq(q, "surname_1", y, "given_1")))
+    ladder.by_text(6, "given_1", y, text, lambda v: levels[6].test(query, {"given_1": v}))
+    ladder.take(7, _both(_eq(q, "given_1", y, "surname_1"), _eq(q, "surname_1", y, "given_1")))
     return ladder.level
 
 
@@ -335,15 +362,29 @@ def _surnames(q: dict[str, int], query: dict[str, Any], y: Columns, n: int, text
     ladder.take(2, _both(first, _null(q, "surname_2_core", y)))
     sounds = _eq(q, "surname_1_phonetic", y)
     ladder.take(3, _both(sounds, _eq(q, "surname_2_phonetic", y)))
-    ladder.take(4, sounds)
+    second = query["surname_2_core"]
+    if second is not None and not isinstance(sounds, bool):
+        # The first surname sounds alike: is the second, where the entry has one, close?
+        rows = np.flatnonzero(ladder.open & sounds & (y["surname_2_core"] != 0))
+        if len(rows):
+            close = levels[4].test
+            values = text("surname_2_core", rows)
+            holds = np.fromiter(
+                (close(query, {**query, "surname_2_core": v}) for v in values),
+                dtype=bool,
+                count=len(rows),
+            )
+            ladder.take_rows(4, rows[holds])
+    ladder.take(5, _both(sounds, _differ(q, "surname_2_core", y)))
+    ladder.take(6, sounds)
     crossed = _either(
         _eq(q, "surname_1_core", y, "surname_2_core"),
         _eq(q, "surname_2_core", y, "surname_1_core"),
     )
-    ladder.take(5, crossed)
-    ladder.take(6, _both(_eq(q, "given_1", y, "surname_1"), _eq(q, "surname_1", y, "given_1")))
+    ladder.take(7, crossed)
+    ladder.take(8, _both(_eq(q, "given_1", y, "surname_1"), _eq(q, "surname_1", y, "given_1")))
     ladder.by_text(
-        7, "surname_1_core", y, text, lambda v: levels[7].test(query, {"surname_1_core": v})
+        9, "surname_1_core", y, text, lambda v: levels[9].test(query, {"surname_1_core": v})
     )
     return ladder.level
 
@@ -352,22 +393,55 @@ def _birth(q: dict[str, int], query: dict[str, Any], y: Columns, n: int, text: A
     levels = COMPARISONS[2].levels
     ladder = _Ladder(n, len(levels))
     ladder.take(0, _null(q, "birth_date", y))
-    ladder.take(1, _eq(q, "birth_date", y))
+    same_date = _eq(q, "birth_date", y)
+    if not isinstance(same_date, bool):
+        # Twins: the same date and surname, given names with nothing in common. The few
+        # entries that share the date and the surname but not the name's sound are asked
+        # with the model's own test.
+        rows = np.flatnonzero(
+            ladder.open
+            & same_date
+            & _eq(q, "surname_1_core", y)
+            & (y["given_1_phonetic"] != q["given_1_phonetic"])
+        )
+        if len(rows):
+            twins = levels[1].test
+            names = zip(
+                text("given_1", rows),
+                text("given_names", rows),
+                text("given_1_phonetic", rows),
+                strict=True,
+            )
+            holds = np.fromiter(
+                (
+                    twins(query, {**query, "given_1": g, "given_names": n, "given_1_phonetic": p})
+                    for g, n, p in names
+                ),
+                dtype=bool,
+                count=len(rows),
+            )
+            ladder.take_rows(1, rows[holds])
+    ladder.take(2, same_date)
     swapped = code(query["birth_swapped"])
-    ladder.take(2, bool(swapped) and y["birth_date"] == swapped)
+    ladder.take(3, bool(swapped) and y["birth_date"] == swapped)
     if query["birth_year"] is not None:
         year_off = np.abs(y["birth_year"] - int(query["birth_year"])) == 1
-        ladder.take(3, (y["birth_md"] == q["birth_md"]) & year_off)
+        ladder.take(4, (y["birth_md"] == q["birth_md"]) & year_off)
     ladder.by_typo(
-        4,
+        5,
         "birth_date",
         query["birth_date"],
         y,
         text,
-        lambda v: levels[4].test(query, {"birth_date": v}),
+        lambda v: levels[5].test(query, {"birth_date": v}),
     )
     if query["birth_year"] is not None:
-        ladder.take(5, y["birth_year"] == int(query["birth_year"]))
+        same_year = y["birth_year"] == int(query["birth_year"])
+        conventional = (y["birth_md"] == _IMPUTED_CODES[:, None]).any(axis=0)
+        if query["birth_md"] in IMPUTED_DAYS:
+            conventional = True
+        ladder.take(6, same_year & conventional)
+        ladder.take(7, same_year)
     return ladder.level
 
 

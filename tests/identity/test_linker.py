@@ -461,3 +461,69 @@ def test_dedupe_gives_every_record_a_person_id(deduped: Deduped) -> None:
 
 def test_dedupe_with_previous_keeps_every_id(deduped: Deduped) -> None:
     assert deduped.again == deduped.ids
+
+
+# --- rungs the independent registries asked for (issue 11) ----------------------------------
+
+_OTHER_NAMES = ("ZOILO", "QUIRINO", "UBALDO", "XAVIERA", "WILMA", "YOLANDA")
+
+
+def _twin_of(row: Row, k: int) -> Row:
+    first = row["given_names"][:1]
+    name = next(n for n in _OTHER_NAMES[k % 3 :] + _OTHER_NAMES if n[0] != first)
+    return {**row, "record_id": f"gemelo-{k}", "given_names": name,
+            "document_type": "", "document_number": ""}  # fmt: skip
+
+
+def test_twins_without_a_document_are_not_linked_and_the_person_still_is(linked: Linked) -> None:
+    # Same surnames, date of birth, sex and nationality, a given name with nothing in common
+    # and no document: before the twins rung, surnames and date gave ~25 bits and such a
+    # pair linked. The person's own record still links, and so does a twin whose document
+    # is the same (then it is the same person written with another name).
+    pairs = [
+        (a, b)
+        for a, b in sorted(linked.matches)
+        if linked.left[a]["birth_date"]
+        and linked.left[a]["surname_2"]
+        and linked.left[a]["given_names"]
+    ][:40]
+    twins = {f"gemelo-{k}": _twin_of(linked.left[a], k) for k, (a, _) in enumerate(pairs)}
+    documented = {
+        f"mismo-doc-{k}": {
+            **linked.left[a],
+            "given_names": twins[f"gemelo-{k}"]["given_names"],
+            "record_id": f"mismo-doc-{k}",
+        }
+        for k, (a, _) in enumerate(pairs)
+        if linked.left[a]["document_number"]
+    }
+    right = [*linked.right.values(), *twins.values(), *documented.values()]
+    found = link(list(linked.left.values()), right, threshold=THRESHOLD)
+    got = set(zip(found["left_id"], found["right_id"], strict=True))
+    assert {(a, t) for (a, _), t in zip(pairs, twins, strict=True)} & got == set()
+    assert len({pair for pair in pairs if pair in got}) >= 0.9 * len(pairs)
+    assert len(documented) >= 10
+    same_doc = {(a, f"mismo-doc-{k}") for k, (a, _) in enumerate(pairs)} & got
+    assert len(same_doc) >= 0.8 * len(documented)
+
+
+def test_a_conventional_date_has_a_rung_of_its_own(linked: Linked) -> None:
+    # 1 January, 15 June, 30 June, 1 July: the registry knew only the year; EM weighs that
+    # apart from two real dates that only share their year.
+    from alianza.identity.features import features
+    from alianza.identity.model import BIRTH
+    from alianza.identity.model import IMPUTED_DAYS as IMPUTED
+
+    person = next(
+        r for r in linked.left.values() if r["birth_date"] and r["birth_date"][5:] not in IMPUTED
+    )
+    year = person["birth_date"][:4]
+
+    def level(birth: str) -> str:
+        other = features({**person, "birth_date": birth})
+        return BIRTH.levels[BIRTH.level_of(features(person), other)].label_en
+
+    labels = [level(f"{year}-{md}") for md in ("01-01", "06-15", "06-30", "07-01")]
+    assert labels == ["same year, one date a convention"] * 4
+    other = "11-23" if person["birth_date"][5:7] != "11" else "03-23"
+    assert level(f"{year}-{other}") in ("same year", "one character off or two swapped")

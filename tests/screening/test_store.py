@@ -28,7 +28,7 @@ from alianza.screening import index as index_module
 from alianza.screening import ladders, service
 from alianza.screening.index import TF_COLUMNS, Entry, _ways, keys
 from alianza.screening.scorer import list_prior, probability
-from alianza.screening.service import FIELD_AT, FIELDS, Screener, visible_to
+from alianza.screening.service import FIELDS, Screener, visible_to
 from tests.conftest import Factory
 from tests.screening.test_batch import person
 
@@ -199,7 +199,7 @@ def test_every_candidate_is_weighed_as_the_pair_scorer_weighs_it(
             query,
             ladders.Columns(index.codes, at, index.chars, index.lengths),
             count=len(found),
-            text=lambda c, rows, at=at: [index.rows[p][FIELD_AT[c]] for p in at[rows].tolist()],
+            text=lambda c, rows, at=at: index.text(c, at[rows]),
             frequency=frequency,
             prior=1e-4,
         )
@@ -212,7 +212,7 @@ def test_every_candidate_is_weighed_as_the_pair_scorer_weighs_it(
             assert weights[i] == weight
             reached.update(enumerate(levels_of))
     # The generated data reaches most rungs of every ladder.
-    missing = {(c, i) for c, n in enumerate((8, 9, 7, 5, 3, 3)) for i in range(n)} - reached
+    missing = {(c, i) for c, n in enumerate((9, 11, 9, 5, 3, 3)) for i in range(n)} - reached
     assert not missing, missing
 
 
@@ -239,4 +239,8 @@ def _variants(travellers: list[dict[str, str]]) -> list[dict[str, str]]:
         if birth:
             typo = birth[:-1] + ("1" if birth[-1] != "1" else "2")
             out += [{**t, "birth_date": typo}, {**t, "birth_date": birth[:4] + "-12-28"}]
+            # A date the registry did not know (same year), and a twin (other name).
+            out += [{**t, "birth_date": birth[:4] + "-01-01"}, {**t, "given_names": "ZOILO"}]
+        if t["surname_2"]:  # the second surname mistyped, and another one
+            out += [{**t, "surname_2": _other(t["surname_2"])}, {**t, "surname_2": "QUISPE"}]
     return out
