@@ -196,11 +196,12 @@ def train_linker(
     # back during a run); ours come from features.py, and the check cost 1.3 s a Linker.
     linker = Linker(tables, settings, log_level=None, validate_settings=False)
     progress("estimando probabilidades u con pares al azar")
-    # In chunks, stopping once every level has been seen often enough (Splink's default).
-    # On Spark each chunk is a round of jobs (600 x 600 records: 160 s in ten chunks): one.
-    linker.training.estimate_u_using_random_sampling(
-        max_pairs=U_PAIRS, seed=7, num_chunks=1 if dialect == "spark" else 10
-    )
+    # In one pass. Splink's default is ten chunks, stopping once every level has been
+    # seen often enough; the model's rare rungs (twins, a conventional date) are never
+    # seen that often, so all ten ran, each a full query over its sample: 2.7 s of a
+    # 10,000 x 9,084 run where one pass over the same number of pairs takes 0.9 s. On
+    # Spark each chunk was a round of jobs (600 x 600 records: 160 s in ten chunks).
+    linker.training.estimate_u_using_random_sampling(max_pairs=U_PAIRS, seed=7, num_chunks=1)
     for rule in model.TRAINING_RULES:
         progress(f"entrenando (EM) sobre {rule.split(' AND ')[0]} ...")
         try:
