@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import typing
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -30,9 +31,19 @@ from alianza.records.service import RecordView
 RULE_COLUMNS = list(Rules.model_fields)
 DATA_COLUMNS = sorted({name for m in MODELS.values() for name in m.model_fields})
 COLUMNS = ["id", "kind", *DATA_COLUMNS, *RULE_COLUMNS]
-_LISTS = {"aliases", "scope_countries", "discoverable_countries"}
+_LISTS = {"aliases", "scope_countries", "discoverable_countries", "persons", "organisations"}
+
+
+def _is_number(annotation: Any) -> bool:
+    # float, or an optional one (float | None, maybe Annotated): a number cell.
+    def bare(a: Any) -> Any:
+        return typing.get_args(a)[0] if typing.get_origin(a) is typing.Annotated else a
+
+    return bare(annotation) is float or float in map(bare, typing.get_args(annotation))
+
+
 _NUMBERS = frozenset(
-    name for m in MODELS.values() for name, f in m.model_fields.items() if f.annotation is float
+    name for m in MODELS.values() for name, f in m.model_fields.items() if _is_number(f.annotation)
 )
 _DECIMAL = re.compile(r"-?\d{1,12}(?:\.\d{1,12})?", re.ASCII)
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")

@@ -37,7 +37,7 @@ _ID_FIELDS: dict[RecordKind, tuple[str, ...]] = {
     RecordKind.VEHICLE: ("plate",),
     RecordKind.VESSEL: ("imo", "mmsi"),
     RecordKind.CONTAINER: ("number",),
-    RecordKind.SEIZURE: ("reference", "container", "vessel_imo"),
+    RecordKind.SEIZURE: ("reference", "container", "booking", "vessel_imo"),
 }
 _NAME_FIELDS: dict[RecordKind, tuple[str, ...]] = {
     RecordKind.PERSON: ("given_names", "surname_1", "surname_2"),

@@ -242,18 +242,71 @@ class OrganisationData(_Data):
     _c = field_validator("country")(classmethod(lambda cls, v: _country(v)))
 
 
+class SeizureUnit(StrEnum):
+    """Units of UNODC's Individual Drug Seizures: a mass, a volume, or a count."""
+
+    KG = "kg"
+    G = "g"
+    L = "l"
+    ML = "ml"
+    UNITS = "units"
+
+
+class TransportMode(StrEnum):
+    SEA = "sea"
+    AIR = "air"
+    ROAD = "road"
+    RAIL = "rail"
+    MAIL = "mail"
+    PEDESTRIAN = "pedestrian"
+    OTHER = "other"
+
+
+_TO_KG = {SeizureUnit.KG: 1.0, SeizureUnit.G: 0.001}
+# UN/LOCODE: country (2 letters) and place (3 letters or digits 2-9).
+_LOCODE = r"^[A-Z]{2}[A-Z2-9]{3}$"
+RecordId = Annotated[
+    str, Field(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+]
+
+
 class SeizureData(_Data):
+    """A seizure as UNODC's Individual Drug Seizures (IDS) records one, plus its links.
+
+    ``quantity_kg`` stays the one comparable figure (aggregates add it up): given, or
+    derived from ``amount`` in kg or g; a seizure counted in units or litres gives
+    ``amount`` and ``unit`` and no mass.
+    """
+
     reference: Line = Field(min_length=1, max_length=60)
     date: PastDate
-    country: Line
+    country: Line  # where it was seized
     place: Line = Field(min_length=1, max_length=120)
+    port: Line | None = Field(default=None, pattern=_LOCODE)
+    latitude: float | None = Field(default=None, ge=-90, le=90, allow_inf_nan=False)
+    longitude: float | None = Field(default=None, ge=-180, le=180, allow_inf_nan=False)
     substance: Line = Field(min_length=1, max_length=60)
-    quantity_kg: Quantity
+    quantity_kg: Quantity | None = None
+    amount: Quantity | None = None
+    unit: SeizureUnit | None = None
+    concealment: Line | None = Field(default=None, max_length=120)
+    transport_mode: TransportMode | None = None
+    producing_country: Line | None = None
+    departure_country: Line | None = None
+    destination_country: Line | None = None
     container: Line | None = Field(default=None, max_length=40)
+    booking: Line | None = Field(default=None, min_length=3, max_length=40)
     vessel_imo: Line | None = Field(default=None, max_length=40)
+    # Absent rather than empty, so a seizure written before these fields existed keeps
+    # its canonical form (and its signed versions stay what they were).
+    persons: list[RecordId] | None = Field(default=None, max_length=50)
+    organisations: list[RecordId] | None = Field(default=None, max_length=50)
     notes: FreeText | None = Field(default=None, max_length=2000)
 
     _c = field_validator("country")(classmethod(lambda cls, v: _required_country(v)))
+    _cs = field_validator("producing_country", "departure_country", "destination_country")(
+        classmethod(lambda cls, v: _country(v))
+    )
 
     @model_validator(mode="after")
     def _ids(self) -> SeizureData:
@@ -261,6 +314,17 @@ class SeizureData(_Data):
             self.container = normalize_container(self.container, field="container")
         if self.vessel_imo:
             self.vessel_imo = normalize_imo(self.vessel_imo, field="vessel_imo")
+        if self.booking:
+            self.booking = self.booking.upper()
+        if (self.latitude is None) != (self.longitude is None):
+            raise InputError.at("latitude", "las coordenadas van juntas: latitud y longitud")
+        if (self.amount is None) != (self.unit is None):
+            raise InputError.at("amount", "la cantidad va con su unidad (amount y unit)")
+        if self.quantity_kg is None:
+            if self.unit is None:
+                raise InputError.at("quantity_kg", "falta la cantidad: quantity_kg o amount y unit")
+            if self.unit in _TO_KG and self.amount is not None:
+                self.quantity_kg = round(self.amount * _TO_KG[self.unit], 6)
         return self
 
 

@@ -106,7 +106,7 @@ REQUIRED = {
     RecordKind.VESSEL: "name",
     RecordKind.CONTAINER: "number",
     RecordKind.ORGANISATION: "name",
-    RecordKind.SEIZURE: "quantity_kg",
+    RecordKind.SEIZURE: "substance",
 }
 
 # A field of each kind with a closed set of values: a wrong value, words of the answer.
@@ -306,7 +306,9 @@ def _text_fields(kind: RecordKind) -> list[str]:
     fields = []
     for name, info in MODELS[kind].model_fields.items():
         hint = str(info.annotation)
-        if "str" in hint and "Enum" not in hint and name not in ("status",):
+        closed = ("Enum", "float", "SeizureUnit", "TransportMode")
+        ids = ("status", "persons", "organisations")
+        if "str" in hint and not any(w in hint for w in closed) and name not in ids:
             fields.append(name)
     return fields
 
@@ -364,6 +366,43 @@ def test_seizure_date_has_happened_and_quantity_is_a_number(
 def test_integer_quantity_is_a_number() -> None:
     clean = validate_data(RecordKind.SEIZURE, _data(RecordKind.SEIZURE, quantity_kg=12))
     assert clean["quantity_kg"] == 12.0
+
+
+# --- a seizure as UNODC's IDS records it (issue 12) ------------------------------------
+
+
+def test_a_seizure_in_grams_gets_its_mass_in_kg_and_one_in_units_keeps_only_the_count() -> None:
+    base = {k: v for k, v in _data(RecordKind.SEIZURE).items() if k != "quantity_kg"}
+    grams = validate_data(RecordKind.SEIZURE, {**base, "amount": 2500, "unit": "g"})
+    assert grams["quantity_kg"] == 2.5 and grams["unit"] == "g"
+    pills = validate_data(RecordKind.SEIZURE, {**base, "amount": 4000, "unit": "units"})
+    assert "quantity_kg" not in pills and pills["amount"] == 4000
+
+
+def test_a_seizure_written_before_the_ids_fields_keeps_its_canonical_form() -> None:
+    raw, canonical = VALID[RecordKind.SEIZURE]
+    assert set(validate_data(RecordKind.SEIZURE, raw)) == set(canonical)
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "words"),
+    [
+        ({"quantity_kg": None}, "data.quantity_kg", "falta la cantidad"),
+        ({"amount": 3}, "data.amount", "unidad"),
+        ({"amount": 3, "unit": "toneladas"}, "data.unit", "kg"),
+        ({"latitude": -2.2}, "data.latitude", "longitud"),
+        ({"latitude": 95, "longitude": 0}, "data.latitude", "grande"),
+        ({"port": "Guayaquil"}, "data.port", "[A-Z]"),
+        ({"transport_mode": "barco"}, "data.transport_mode", "sea"),
+        ({"destination_country": "XX"}, "data.destination_country", "XX"),
+        ({"persons": ["no-es-un-id"]}, "data.persons.0", "[0-9a-f]"),
+    ],
+)
+def test_ids_fields_are_checked_by_name(changes: dict[str, Any], field: str, words: str) -> None:
+    data = {k: v for k, v in _data(RecordKind.SEIZURE, **changes).items() if v is not None}
+    err = _refused(RecordKind.SEIZURE, data)
+    assert err.problems[0].field == field, err.problems
+    assert words in err.problems[0].message
 
 
 def test_data_nested_too_deep_is_refused_not_a_recursion_error() -> None:
