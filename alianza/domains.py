@@ -37,6 +37,7 @@ PACKAGES: list[str] = [
     "alianza.exchange",
     "alianza.identity",
     "alianza.screening",
+    "alianza.seizures",
     "alianza.demo",
 ]
 

@@ -119,7 +119,7 @@ _OPTIONS = {
 }
 
 
-def _rule_options(
+def rule_options(
     scope: str | None,
     scope_countries: list[str] | None,
     discoverable: str | None,
@@ -135,7 +135,7 @@ def _rule_options(
     return {k: v for k, v in given.items() if v is not None}
 
 
-def _check_coherent(rules: dict[str, Any]) -> None:
+def check_coherent(rules: dict[str, Any]) -> None:
     """The checks of ``Rules`` that ``rules`` holds every field of, as errors naming the
     option: on ``import`` only the options are known (an item may bring the rest)."""
     scope, countries = rules.get("scope"), rules.get("scope_countries")
@@ -200,8 +200,8 @@ def records_import(
     from alianza.records import csvio, ftm
 
     # Options first: a mistyped country stops the import before anything is read.
-    rule_options = _rule_options(scope, scope_countries, discoverable, discoverable_countries)
-    _check_coherent(rule_options)
+    rule_options = rule_options(scope, scope_countries, discoverable, discoverable_countries)
+    check_coherent(rule_options)
     node = open_cli_node(data_dir)
     principal = acting(node, user)
     kind = format or ("csv" if source.lower().endswith(".csv") else "ftm")
@@ -398,7 +398,7 @@ def records_rules(
     as_json: JsonOpt = False,
 ) -> None:
     """Cambia quién recibe un registro y quién puede encontrarlo (una nueva versión)."""
-    given = _rule_options(scope, scope_countries, discoverable, discoverable_countries)
+    given = rule_options(scope, scope_countries, discoverable, discoverable_countries)
     if not given:
         raise InputError.at("--scope", f"indique al menos una de: {', '.join(_OPTIONS.values())}")
     if len(reason.strip()) < 3:
@@ -410,7 +410,7 @@ def records_rules(
         shown = records.get_record(session, node=node, principal=principal, record_id=full)
         current = shown.as_dict()
         rules = _changed_rules(current["rules"], given)
-        _check_coherent(rules)
+        check_coherent(rules)
         review_date = current["rules"].get("review_date")
         if review_date and date.fromisoformat(review_date) < datetime.now(UTC).date():
             raise Conflict(
