@@ -200,8 +200,8 @@ def records_import(
     from alianza.records import csvio, ftm
 
     # Options first: a mistyped country stops the import before anything is read.
-    rule_options = rule_options(scope, scope_countries, discoverable, discoverable_countries)
-    check_coherent(rule_options)
+    options = rule_options(scope, scope_countries, discoverable, discoverable_countries)
+    check_coherent(options)
     node = open_cli_node(data_dir)
     principal = acting(node, user)
     kind = format or ("csv" if source.lower().endswith(".csv") else "ftm")
@@ -217,7 +217,7 @@ def records_import(
         "handling_code": handling_code,
         "source_grade": source_grade,
         "info_grade": info_grade,
-        **rule_options,
+        **options,
     }
     stream = path.open(encoding="utf-8", newline="") if path else sys.stdin
     try:
