@@ -37,6 +37,7 @@ PACKAGES: list[str] = [
     "alianza.exchange",
     "alianza.identity",
     "alianza.screening",
+    "alianza.ports",
     "alianza.seizures",
     "alianza.demo",
 ]
@@ -67,6 +68,10 @@ class Domain:
     # ``"module:function"`` (session, node) -> {node id: Ed25519 public key hex} of the
     # signers whose versions this node may hold (itself, its peers).
     signers: str | None = None
+    # ``"module:function"`` (session, rows) called in the same transaction after record
+    # versions are written locally (``rows``: the version rows as inserted), for what a
+    # domain derives from them (screening stores each person's comparison features).
+    on_versions: str | None = None
 
 
 def load(ref: str) -> Any:
@@ -120,6 +125,23 @@ def on_change(listener: Callable[[], None]) -> None:
 def _changed() -> None:
     for listener in _listeners:
         listener()
+
+
+def version_hooks() -> list[Callable[[Any, list[dict[str, Any]]], None]]:
+    """The domains' ``on_versions`` functions, loaded once."""
+    if _hooks is None:
+        globals()["_hooks"] = [load(d.on_versions) for d in domains() if d.on_versions]
+    return list(_hooks or [])
+
+
+_hooks: list[Callable[[Any, list[dict[str, Any]]], None]] | None = None
+
+
+def _forget_hooks() -> None:
+    globals()["_hooks"] = None
+
+
+on_change(_forget_hooks)
 
 
 def routers() -> Iterator[APIRouter]:

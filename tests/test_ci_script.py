@@ -20,5 +20,7 @@ def test_shell_script_parses(script: str) -> None:
 
 def test_ci_runs_make_test_as_a_command() -> None:
     lines = (ROOT / ".ci/run").read_text(encoding="utf-8").splitlines()
-    commands = [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+    commands = [
+        line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")
+    ]
     assert commands[-1] == "make test"

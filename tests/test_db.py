@@ -36,7 +36,9 @@ def test_a_schema_newer_than_the_code_is_refused(fresh: FreshNode) -> None:
 
     node = fresh.init()
     with node.engine.begin() as conn:
-        conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+        # One unknown revision in place of the heads (a domain's branch makes them two).
+        conn.execute(text("DELETE FROM alembic_version"))
+        conn.execute(text("INSERT INTO alembic_version (version_num) VALUES ('9999')"))
     with pytest.raises(NodeNotInitialised, match="más nuevo"):
         open_node(node.settings)
     proc = fresh.cli("node", "info")

@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from sqlalchemy import delete, insert, select, text
 from sqlalchemy.orm import Session
 
+from alianza import domains
 from alianza.audit.service import audit_act, lock_head
 from alianza.auth.permissions import Action, Principal, authorize
 from alianza.codes.dates import iso_date
@@ -332,5 +333,7 @@ def _flush(
         session.execute(delete(RecordKey).where(RecordKey.record_id.in_(changed_ids)))
     if versions:
         session.execute(insert(RECORD_VERSIONS), versions)
+        for hook in domains.version_hooks():  # what other domains derive (screening)
+            hook(session, versions)
     if keys:
         session.execute(insert(RECORD_KEYS), keys)

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
+from alianza import domains
 from alianza.audit.service import audit_act, lock_head
 from alianza.auth.permissions import Action, Principal, allowed, authorize, visible_clause
 from alianza.errors import Conflict, InputError, NotFound, PermissionDenied
@@ -127,6 +128,12 @@ def _version_row(
     )
 
 
+def _derive(session: Session, row: dict[str, Any]) -> None:
+    # What other domains derive from a new version (screening: a person's features).
+    for hook in domains.version_hooks():
+        hook(session, [row])
+
+
 def _replace_keys(session: Session, record_id: str, keys: Iterable[str]) -> None:
     session.execute(delete(RecordKey).where(RecordKey.record_id == record_id))
     rows = [{"record_id": record_id, "key": k} for k in sorted(keys)]
@@ -178,6 +185,7 @@ def create_record(
         at=now,
     )
     session.execute(insert(RECORD_VERSIONS), [row])
+    _derive(session, row)
     _replace_keys(session, record.id, record_keys(the_kind, clean))
     audit_act(session, node, principal, "record.create", record.id, {"kind": the_kind.value})
     return _view(session, record)
@@ -341,6 +349,7 @@ def _new_version(
         at=now,
     )
     session.execute(insert(RECORD_VERSIONS), [row])
+    _derive(session, row)
     apply_state(
         record,
         record_state(

@@ -65,6 +65,10 @@ def test_demo_runs_both_nodes_and_tells_the_story(tmp_path: Path) -> None:
     assert "Control fronterizo" in out
     assert "registro de Ecuador → consulta hit/no-hit: HIT" in out
     assert "día y mes" not in out and "primer nombre igual" in out
+    # The port scene: Guayaquil's list with its reasons, Chile's seizure back as a label.
+    assert "Inspecciones en Guayaquil" in out and "exploración" in out
+    assert "CL-SAI-2026-0412" in out
+    assert "propone 1 vínculo(s)" in out and '"decidido_por"' in out
     again = subprocess.run(
         [
             sys.executable,

@@ -28,6 +28,9 @@ ALL = frozenset(r.value for r in USER_ROLES)
 READERS = frozenset({"analyst", "supervisor", "border_officer", "port_analyst"})
 WRITERS = frozenset({"analyst", "supervisor", "port_analyst"})
 EXPORTERS = frozenset({"analyst", "supervisor"})
+# The IDS report and aggregates of seizures (no personal data); port targeting.
+REPORTERS = frozenset({"analyst", "supervisor", "port_analyst"})
+TARGETERS = frozenset({"supervisor", "port_analyst"})
 SUPERVISORS = frozenset({"supervisor"})
 ADMINS = frozenset({"administrator"})
 AUDITORS = frozenset({"administrator", "supervisor"})
@@ -75,6 +78,12 @@ EXPECTED: dict[tuple[str, str], frozenset[str] | None] = {
     ("POST", "/api/v1/consents/{request_id}/{decision}"): SUPERVISORS,
     ("POST", "/api/v1/screen"): SCREENERS,
     ("POST", "/api/v1/screen/batch"): SCREENERS,
+    ("GET", "/api/v1/seizures/export"): REPORTERS,
+    ("GET", "/api/v1/seizures/aggregates"): REPORTERS,
+    ("POST", "/api/v1/ports/links/propose"): TARGETERS,
+    ("GET", "/api/v1/ports/links"): TARGETERS,
+    ("POST", "/api/v1/ports/links/{link_id}/confirm"): TARGETERS,
+    ("POST", "/api/v1/ports/links/{link_id}/reject"): TARGETERS,
 }
 
 DUMMY = {
@@ -82,6 +91,7 @@ DUMMY = {
     "request_id": "00000000-0000-4000-8000-000000000000",
     "username": "nadie",
     "decision": "approve",
+    "link_id": "00000000-0000-4000-8000-000000000000",
 }
 
 
