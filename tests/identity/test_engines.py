@@ -29,3 +29,15 @@ def test_large_runs_keep_every_core_busy_and_compile() -> None:
     assert "TieredStopAtLevel" not in config["spark.driver.extraJavaOptions"]
     # Unknown size: sized as for a large run, not a small one.
     assert spark_config(0, cores=2) == config
+
+
+def test_large_runs_get_half_the_memory_and_write_intermediate_tables() -> None:
+    # 100,000 x 100,000 with a 4 GB driver and every table persisted in the JVM stopped
+    # after 28 minutes (GC overhead limit exceeded).
+    from alianza.identity.engines import _half_memory_mb, _lineage
+
+    assert spark_config(200_000, cores=2)["spark.driver.memory"] == f"{_half_memory_mb()}m"
+    assert _half_memory_mb() >= 1024
+    assert _lineage(300) == "persist"
+    assert _lineage(200_000) == "parquet"
+    assert _lineage(0) == "parquet"  # unknown size: as for a large run
