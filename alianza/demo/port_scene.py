@@ -29,7 +29,7 @@ from alianza.ports import store
 from alianza.ports.commands import inspection_list, score_rows
 from alianza.ports.contract import read_declarations
 from alianza.ports.models import PortDeclaration
-from alianza.ports.selection import choose
+from alianza.ports.selection import EXPLORATION, choose
 from alianza.ports.synthetic import generate, write_csv
 from alianza.records import service as records
 from alianza.records.models import Record
@@ -96,9 +96,12 @@ def port_scene(cl: Node, ec: Node, console: Console) -> None:
             reasons,
         )
     console.print(table)
+    explored = listing[listing["selected_by"] == EXPLORATION]
+    chance = float(explored["selection_probability"].min()) if len(explored) else 0.0
     console.print(
-        "  La exploración elige una parte al azar y anota su probabilidad: el modelo de mañana "
-        "corrige así el sesgo de mirar solo donde ya se miró."
+        f"  {len(listing) - len(explored)} por riesgo y {len(explored)} por exploración, "
+        f"elegidos al azar con probabilidad {chance:.3f} anotada en cada declaración: el "
+        "modelo de mañana corrige así el sesgo de mirar solo donde ya se miró."
     )
     _seizure_comes_back(cl, ec, carla=carla, rosa=rosa, today=today, listing=listing, day=last,
                         console=console)  # fmt: skip

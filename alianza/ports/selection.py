@@ -123,16 +123,6 @@ def _age(who: str) -> Render:
     return render
 
 
-def _gap(who: str) -> Render:
-    def render(x: float, f: Mapping[str, object], r: Mapping[str, object]) -> str:
-        if math.isnan(x):
-            return f"{who} sin declaraciones previas"
-        days = _count(x, "día", "días")
-        return f"{who} inactivo {days} antes de esta declaración"
-
-    return render
-
-
 def _rated(label: Callable[[Mapping[str, object]], str]) -> dict[str, Render]:
     return {
         "n": lambda x, f, r: (
@@ -197,8 +187,6 @@ def _lead(x: float, f: Mapping[str, object], r: Mapping[str, object]) -> str:
 _RENDER: dict[str, Render] = {
     "exporter_age_days": _age("exportador"),
     "declarant_age_days": _age("declarante"),
-    "exporter_gap_days": _gap("exportador"),
-    "declarant_gap_days": _gap("declarante"),
     "exp_dest_n": _first(
         lambda r: f"exportador hacia {_locode(r.get('destination_port'))}",
         "envíos",
@@ -215,7 +203,7 @@ _RENDER: dict[str, Render] = {
     ),
     "value_kg_z": _z("valor por kilo"),
     "weight_z": _z("peso"),
-    "log_value_kg": lambda x, f, r: f"valor declarado {math.expm1(x):.2f} USD/kg".replace(".", ","),
+    "log_value_kg": lambda x, f, r: f"valor declarado {math.exp(x):.2f} USD/kg".replace(".", ","),
     "gross_weight_kg": lambda x, f, r: f"peso bruto {x:,.0f} kg".replace(",", "."),
     "booking_lead_days": _lead,
     "transshipped": lambda x, f, r: _KEYS["transship"](r),
