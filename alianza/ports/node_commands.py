@@ -21,6 +21,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from alianza.audit.service import audit_act
 from alianza.cli_support import (
     DirOpt,
     JsonOpt,
@@ -117,6 +118,11 @@ def declarations_train(
     trained = models.train(frame, seed=seed)
     models.save(trained, model_dir, replace=replace)
     meta = trained.meta
+    with transaction(node.sessions) as session:
+        audit_act(
+            session, node, principal, "ports.train", str(model_dir),
+            {"rows": meta["rows"], "date_range": meta["date_range"]},
+        )  # fmt: skip
     if as_json:
         emit_json({"model": str(model_dir), "rows": meta["rows"], "metrics": meta["metrics"]})
         return

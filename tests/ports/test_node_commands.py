@@ -10,6 +10,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from alianza.audit.models import AuditEntry
 from alianza.auth import service as auth
 from alianza.auth.permissions import Principal
 from alianza.db import transaction
@@ -86,3 +87,11 @@ def test_store_train_select_and_confirm_a_label(fresh: FreshNode) -> None:
     with node.sessions() as session:
         row = session.get(PortDeclaration, target["declaration_id"])
         assert row is not None and (row.illicit, row.label_source) == (True, "seizure")
+        acts = set(session.scalars(select(AuditEntry.action)))
+    assert {
+        "ports.declarations.import",
+        "ports.train",
+        "ports.select",
+        "ports.links.propose",
+        "ports.links.confirm",
+    } <= acts
