@@ -22,7 +22,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import and_, select, update
 from sqlalchemy.orm import Session
 
 from alianza.audit.service import audit_act
@@ -72,15 +72,29 @@ def store_declarations(
     progress: Callable[[int], None] | None = None,
 ) -> Stored:
     """Store the checked rows: new ids inserted; a known id only takes a newly known
-    outcome (inspected, illicit); an id another agency holds is left alone and counted."""
+    outcome (inspected, illicit); an id another agency holds is left alone and counted.
+
+    The rows are already checked (``contract.py``): they go in as plain tuples through
+    the driver's ``executemany``, column lists built once for the whole file. The ORM's
+    insert took 55 s for 100,000 rows (a dict and a parameter set built per row), and
+    the issue asks for a million in under a minute.
+    """
     authorize(principal, TARGET)
-    frame = declarations.frame
+    columns = _columns(declarations.frame, labelled=declarations.labelled)
+    ids: list[str] = columns["declaration_id"]
     result = Stored()
     now = datetime.now(UTC)
-    labelled = declarations.labelled
-    for start in range(0, len(frame), _CHUNK):
-        chunk = frame.iloc[start : start + _CHUNK]
-        ids = [str(v) for v in chunk["declaration_id"]]
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    stamp: Any = now.strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite else now
+    names = [*columns, "owner_country", "owner_agency", "imported_at"]
+    mark = "?" if sqlite else "%s"
+    sql = (
+        f"INSERT INTO port_declarations ({', '.join(names)}) "
+        f"VALUES ({', '.join([mark] * len(names))})"
+    )
+    raw = session.connection()
+    for start in range(0, len(ids), _CHUNK):
+        stop = min(start + _CHUNK, len(ids))
         known = {
             row.declaration_id: row
             for row in session.execute(
@@ -90,31 +104,28 @@ def store_declarations(
                     PortDeclaration.owner_agency,
                     PortDeclaration.inspected,
                     PortDeclaration.illicit,
-                ).where(PortDeclaration.declaration_id.in_(ids))
+                ).where(PortDeclaration.declaration_id.in_(ids[start:stop]))
             )
         }
-        new: list[dict[str, Any]] = []
-        for values in chunk.to_dict("records"):
-            row = _row(values, labelled=labelled)
-            old = known.get(row["declaration_id"])
+        new: list[tuple[Any, ...]] = []
+        for i in range(start, stop):
+            old = known.get(ids[i])
             if old is None:
                 new.append(
-                    row
-                    | {
-                        "owner_country": principal.country,
-                        "owner_agency": principal.agency,
-                        "imported_at": now,
-                    }
+                    (*(c[i] for c in columns.values()), principal.country, principal.agency, stamp)
                 )
             elif (old.owner_country, old.owner_agency) != (principal.country, principal.agency):
                 result.foreign += 1
-            elif labelled and (old.inspected, old.illicit) != (row["inspected"], row["illicit"]):
+            elif "inspected" in columns and (old.inspected, old.illicit) != (
+                columns["inspected"][i],
+                columns["illicit"][i],
+            ):
                 session.execute(
                     update(PortDeclaration)
-                    .where(PortDeclaration.declaration_id == row["declaration_id"])
+                    .where(PortDeclaration.declaration_id == ids[i])
                     .values(
-                        inspected=row["inspected"],
-                        illicit=row["illicit"],
+                        inspected=columns["inspected"][i],
+                        illicit=columns["illicit"][i],
                         label_source="inspection",
                     )
                 )
@@ -122,41 +133,39 @@ def store_declarations(
             else:
                 result.unchanged += 1
         if new:
-            session.execute(insert(PortDeclaration), new)
+            raw.exec_driver_sql(sql, new)
             result.created += len(new)
         if progress is not None:
-            progress(len(chunk))
+            progress(stop - start)
     audit_act(
         session, node, principal, "ports.declarations.import", declarations.name, result.as_dict()
     )
     return result
 
 
-def _row(values: dict[Any, Any], *, labelled: bool) -> dict[str, Any]:
-    out: dict[str, Any] = {}
+def _columns(frame: pd.DataFrame, *, labelled: bool) -> dict[str, list[Any]]:
+    """The table's columns as Python lists, in the table's types (dates as ISO text,
+    which both SQLite's and PostgreSQL's date columns take)."""
+    out: dict[str, list[Any]] = {}
     for name in SCORE_HEADER:
-        value: Any = values.get(name)
+        column = frame[name]
         if name == "date":
-            value = pd.Timestamp(value).date() if not isinstance(value, date) else value
+            out[name] = pd.to_datetime(column).dt.strftime("%Y-%m-%d").tolist()
         elif name in ("gross_weight_kg", "declared_value_usd"):
-            value = float(value)
+            out[name] = column.astype("float64").tolist()
         elif name == "booking_lead_days":
-            value = int(value)
+            out[name] = column.astype("int64").tolist()
         else:
-            value = (
-                "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
-            )
-        out[name] = value
+            out[name] = column.astype("string").fillna("").astype(str).tolist()
     if labelled:
-        inspected = bool(int(values["inspected"]))
-        illicit = values.get("illicit")
-        out["inspected"] = inspected
-        out["illicit"] = (
-            bool(int(illicit))
-            if inspected and illicit not in (None, "") and not pd.isna(illicit)
-            else None
-        )
-        out["label_source"] = "inspection" if inspected else None
+        inspected = frame["inspected"].astype("int64").to_numpy() == 1
+        illicit = pd.to_numeric(frame["illicit"], errors="coerce").to_numpy()
+        out["inspected"] = inspected.tolist()
+        out["illicit"] = [
+            (bool(v == 1) if seen and v == v else None)
+            for seen, v in zip(inspected.tolist(), illicit.tolist(), strict=True)
+        ]
+        out["label_source"] = ["inspection" if seen else None for seen in out["inspected"]]
     return out
 
 

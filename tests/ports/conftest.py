@@ -1,4 +1,5 @@
-"""Port targeting tests touch no database: they run once, with the default backend.
+"""Port targeting tests touch no database: they run once, with the default backend
+(except ``test_store.py``, the node's tables, on both).
 
 - ``declarations``  (session) four months of synthetic declarations (about 20,000 rows,
                     generator seed 7), with the generator's truth columns.
@@ -28,7 +29,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         return
     skip = pytest.mark.skip(reason="sin base de datos: se prueba una vez, con SQLite")
     for item in items:
-        if "tests/ports/" in str(item.fspath):
+        # test_store.py holds the node's tables: it runs on both databases.
+        path = str(item.fspath)
+        if "tests/ports/" in path and not path.endswith("test_store.py"):
             item.add_marker(skip)
 
 
