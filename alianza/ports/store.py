@@ -107,13 +107,24 @@ def store_declarations(
                 ).where(PortDeclaration.declaration_id.in_(ids[start:stop]))
             )
         }
-        new: list[tuple[Any, ...]] = []
-        for i in range(start, stop):
+        owner = (principal.country, principal.agency, stamp)
+        rows = zip(
+            *(c[start:stop] for c in columns.values()),
+            *([v] * (stop - start) for v in owner),
+            strict=True,
+        )
+        if not known:  # the usual case: new declarations only
+            new = list(rows)
+            raw.exec_driver_sql(sql, new)
+            result.created += len(new)
+            if progress is not None:
+                progress(stop - start)
+            continue
+        new = []
+        for i, row in zip(range(start, stop), rows, strict=True):
             old = known.get(ids[i])
             if old is None:
-                new.append(
-                    (*(c[i] for c in columns.values()), principal.country, principal.agency, stamp)
-                )
+                new.append(row)
             elif (old.owner_country, old.owner_agency) != (principal.country, principal.agency):
                 result.foreign += 1
             elif "inspected" in columns and (old.inspected, old.illicit) != (
