@@ -112,3 +112,48 @@ def test_upgrading_to_discoverable_reveals_nothing(fresh: FreshNode) -> None:
     assert rows[made["agency"]] == ("none", "")
     assert rows[made["partners"]] == ("partners", ",EC,PE,")
     assert rows[made["members"]] == ("members", "")
+
+
+def test_upgrading_to_stored_features_computes_what_is_missing(fresh: FreshNode) -> None:
+    """Migration 0006: versions written before it have no features; the watch list
+    computes them, ``refresh_stored`` stores them, and redaction still takes them away."""
+    from alembic import command
+    from sqlalchemy import inspect, select, update
+
+    from alianza.auth.permissions import Principal, Role
+    from alianza.db import alembic_config, transaction
+    from alianza.records import service as records
+    from alianza.records.models import RecordFeatures, RecordVersion
+    from alianza.records.rules import Rules
+    from alianza.screening.index import WatchIndex
+    from alianza.screening.stored import refresh_stored
+    from tests.conftest import RULES
+
+    node = fresh.init()
+    url = node.settings.sqlalchemy_url
+    node.engine.dispose()
+    command.downgrade(alembic_config(url), "0005")
+    assert not inspect(node.engine).has_table("record_features")
+    command.upgrade(alembic_config(url), "heads")
+    ana = Principal(username="ana", country="CL", agency="PDI", role=Role.ANALYST)
+    data = {"category": "wanted", "given_names": "Ana", "surname_1": "Pérez"}
+    with transaction(node.sessions) as s:
+        rid = records.create_record(
+            s, node=node, principal=ana, kind="person", data=data, rules=Rules(**RULES)
+        ).record.id
+        s.execute(update(RecordFeatures).values(revision="antigua"))  # as if written before
+    index = WatchIndex()
+    with node.sessions() as s:
+        index.refresh(s)
+    assert index.computed == 1 and len(index) == 1
+    with transaction(node.sessions) as s:
+        assert refresh_stored(s) == (1, 1)
+    again = WatchIndex()
+    with node.sessions() as s:
+        again.refresh(s)
+    assert again.computed == 0 and again.entry(0).features == index.entry(0).features
+    with transaction(node.sessions) as s:
+        s.execute(update(RecordVersion).where(RecordVersion.record_id == rid).values(data=None))
+    with node.sessions() as s:
+        assert s.scalars(select(RecordFeatures)).all() == []
+    node.engine.dispose()

@@ -77,7 +77,25 @@ class RecordKey(Base):
     __table_args__ = (Index("ix_record_keys_key", "key"),)
 
 
+class RecordFeatures(Base):
+    """Comparison features of a person version, computed once when the version is written.
+
+    Derived data, owned by screening (``screening/stored.py``): the watch list reads them
+    instead of parsing a million names at start-up (issue 11). ``revision`` fingerprints
+    the code that computed them; rows of another revision are recomputed, never trusted.
+    A trigger (migration 0006) deletes them when their version's data is redacted.
+    """
+
+    __tablename__ = "record_features"
+
+    record_id: Mapped[str] = mapped_column(ForeignKey("records.id"), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    revision: Mapped[str] = mapped_column(String(32))
+    features: Mapped[str] = mapped_column(Text)  # JSON: one list of values per way
+
+
 # Core tables for bulk inserts (an ORM object per row costs more than the row itself).
 RECORDS = Base.metadata.tables["records"]
 RECORD_VERSIONS = Base.metadata.tables["record_versions"]
 RECORD_KEYS = Base.metadata.tables["record_keys"]
+RECORD_FEATURES = Base.metadata.tables["record_features"]

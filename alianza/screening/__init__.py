@@ -9,4 +9,5 @@ DOMAIN = Domain(
     commands="alianza.screening.commands:register",
     grants={"screen": frozenset({"analyst", "supervisor", "border_officer"})},
     on_app="alianza.screening.service:attach",
+    on_versions="alianza.screening.stored:store_features",
 )

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -19,7 +20,7 @@ from alianza.identity import linker
 from alianza.identity.defaults import without_tf
 from alianza.identity.features import FEATURE_COLUMNS
 from alianza.records.policy import KindOf
-from alianza.screening.index import FIRST_FEATURE, RULE_FIELDS, make_entry
+from alianza.screening.index import RULE_FIELDS, make_entry
 from alianza.screening.scorer import list_prior
 from alianza.screening.service import SCREEN, TF_MIN_ENTRIES, Screener, visible_to
 
@@ -37,25 +38,26 @@ def watch_frame(screener: Screener, *, principal: Principal) -> tuple[pa.Table, 
     cached = screener.cache.get("watch_frame")
     if cached is not None and cached[0] == key:
         return cached[1], cached[2]
-    columns: dict[str, list[Any]] = {name: [] for name in ("unique_id", *FEATURE_COLUMNS)}
-    labels: list[str] = []
     node_id = screener.node.node_id
     visible = visible_to(principal)
     index = screener.index
     with index.lock:
-        shown = [visible(make_entry(str(i), rules, {})) for i, rules in enumerate(index.rules)]
-        rows = [row for row in index.live_rows() if shown[row[1]]]
-    # The rows hold the features in FEATURE_COLUMNS order after the id and the rules.
-    by_column = (
-        list(zip(*rows, strict=True))[FIRST_FEATURE:] if rows else [()] * len(FEATURE_COLUMNS)
-    )
-    for name, values in zip(FEATURE_COLUMNS, by_column, strict=True):
-        columns[name] = list(values)
-    columns["unique_id"] = [str(i) for i in range(len(rows))]
-    origin = RULE_FIELDS.index("origin")
-    for row in rows:
-        rules = index.rules[row[1]]
-        labels.append(row[0] if rules[origin] == node_id else f"socio:{rules[origin]}")
+        shown = np.array(
+            [visible(make_entry(str(i), rules, {})) for i, rules in enumerate(index.rules)],
+            dtype=bool,
+        )
+        at = index.live_positions()
+        if len(shown):
+            at = at[shown[index.rule_of[at]]]
+        columns: dict[str, list[Any]] = {c: index.text(c, at) for c in FEATURE_COLUMNS}
+        ids = [index.record_ids[k] for k in index.record_of[at].tolist()]
+        rules_of = index.rule_of[at].tolist()
+        origin = RULE_FIELDS.index("origin")
+        labels = [
+            rid if index.rules[r][origin] == node_id else f"socio:{index.rules[r][origin]}"
+            for rid, r in zip(ids, rules_of, strict=True)
+        ]
+    columns = {"unique_id": [str(i) for i in range(len(at))], **columns}
     table = pa.table(
         {
             name: pa.array(values, type=pa.int64() if name == "birth_year" else pa.string())

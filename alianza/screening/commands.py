@@ -144,6 +144,23 @@ def _partner(partner: dict[str, Any]) -> str:
     return escape(text)  # the partner's words, never markup
 
 
+def features_command(data_dir: DirOpt = None) -> None:
+    """Guarda los rasgos de comparación que faltan a la lista de vigilancia (nodos anteriores,
+    copias de socios, un modelo de nombres nuevo): el servidor la carga sin recalcularlos."""
+    node = open_cli_node(data_dir)
+    from alianza.db import transaction
+    from alianza.screening.stored import refresh_stored
+
+    started = time.monotonic()
+    with console.status("calculando rasgos de comparación…"), transaction(node.sessions) as s:
+        stored, removed = refresh_stored(s)
+    console.print(
+        f"{stored:,} versiones con rasgos nuevos, {removed:,} rasgos obsoletos borrados "
+        f"({time.monotonic() - started:.1f} s)."
+    )
+
+
 def register(app: typer.Typer) -> None:
-    """Add the screening command to the main CLI."""
+    """Add the screening commands to the main CLI."""
     app.command("screen")(screen_command)
+    app.command("screen-features")(features_command)

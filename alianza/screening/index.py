@@ -8,40 +8,41 @@ the few hundred entries that share one of them, never with the whole list.
 The index follows the database: before each search it asks for the newest record version
 and re-reads only the records changed since (one indexed query when nothing changed).
 
-A million entries must fit a serving process (issue 11): an entry is one tuple (record
-id, the number of its access rules, then the feature columns in ``FEATURE_COLUMNS``
-order), the values that repeat (names, dates, codes) are shared between entries, the
-access rules are stored once per distinct combination, and the blocks are two sorted
-NumPy arrays (the hash of the key and the entry's position) instead of a dict of lists.
-The compared columns are kept a second time as NumPy columns of codes (and bytes, for
-the typo levels), so that ``ladders.py`` weighs all of a traveller's candidates at once.
-Measured on 1,000,000 persons: 1.3 GB per serving process where one object per entry
-took 4.0 GB on the same machine the same day. A hash collision only adds an entry to
-the ones scored (it is weighed like any other), it never loses one.
+A million entries must load in seconds and fit a serving process (issue 11), so the list
+is columns, not objects. Each feature column is one NumPy array of codes (``ladders.code``:
+the value's hash, 0 when missing) and one dict from code to value, so a name held by a
+thousand entries is one string; the access rules are stored once per distinct
+combination; the blocks are two sorted arrays (a key's hash and the entry's position),
+the key's hash mixed from the codes of its parts in NumPy. Loading is then a handful of
+array operations per thousand records, and the features themselves are read as computed
+when each version was written (``stored.py``), computed here only when missing or stale.
+A hash collision only adds an entry to the ones scored (it is weighed like any other), it
+never loses one.
 """
 
 from __future__ import annotations
 
 import gc
+import itertools
 import logging
 import threading
-from array import array
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import orjson
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, literal, select
 from sqlalchemy.orm import Session
 
-from alianza.errors import AlianzaError
-from alianza.identity.features import FEATURE_COLUMNS, features
-from alianza.records.models import Record, RecordVersion
-from alianza.screening.ladders import CODED, NUMERIC, TYPO_WIDTH, as_bytes, code
+from alianza.identity.features import FEATURE_COLUMNS
+from alianza.records.models import Record, RecordFeatures, RecordVersion
+from alianza.screening.ladders import NUMERIC, TYPO_WIDTH, as_bytes, code
+from alianza.screening.stored import FAILURES, encode, revision, ways
 
 Key = tuple[str, ...]
+Array = np.ndarray[Any, Any]
 log = logging.getLogger("alianza.screening")
 TF_COLUMNS = ("given_1", "surname_1_core")
 #: An entry's access rules, in this order (``Entry``'s fields of the same names).
@@ -55,14 +56,33 @@ RULE_FIELDS = (
     "discoverable_countries",
     "handling_code",
 )
-#: Field names of a stored row: ``dict(zip(ROW_FIELDS, row))`` is the entry's features
-#: (the record id is the features' ``unique_id``; ``_rules`` is ignored by the scorer).
-ROW_FIELDS = ("unique_id", "_rules", *FEATURE_COLUMNS)
-FIRST_FEATURE = 2
 COLUMNS = FEATURE_COLUMNS
 # Entries filed after the last sort wait in a dict; past this many they are merged in.
 _MERGE_AT = 50_000
-_TF_AT = tuple((c, FIRST_FEATURE + FEATURE_COLUMNS.index(c)) for c in TF_COLUMNS)
+# Records read (and their features parsed) per step of a load.
+_CHUNK = 20_000
+_SEP = "\x1f"  # between rules in one text (validated text never holds control characters)
+_NONE = hash(None)
+# The rungs of ``keys`` as tags mixed into a key's hash.
+_D, _BD, _SG, _GB, _SB, _N, _X, _BG = range(1, 9)
+_TAGS = {"d": _D, "bd": _BD, "sg": _SG, "gb": _GB, "sb": _SB, "n": _N, "x": _X, "bg": _BG}
+_MULTIPLIER = 0x9E3779B97F4A7C15
+_MASK = (1 << 64) - 1
+_MULTIPLY = np.uint64(_MULTIPLIER)
+_SHIFT = np.uint64(31)
+# Columns the blocking keys read: their codes, whether each value is there, two prefixes.
+_KEYED = (
+    "doc_key",
+    "birth_date",
+    "given_1",
+    "surname_1",
+    "given_1_phonetic",
+    "surname_1_phonetic",
+    "surname_2_phonetic",
+    "name_sorted",
+)
+
+_ways = ways  # the features of a person's data, per way (``stored.ways``)
 
 
 @dataclass(slots=True, frozen=True)
@@ -91,7 +111,11 @@ def make_entry(record_id: str, rules: tuple[str, ...], features: dict[str, Any])
 
 
 def keys(f: dict[str, Any], *, query: bool = False) -> Iterator[Key]:
-    """Blocking keys of an entry, or (``query``) the keys a traveller looks up."""
+    """Blocking keys of an entry, or (``query``) the keys a traveller looks up.
+
+    The specification of the keys: ``key_hashes`` files and looks up exactly these, as
+    hashes mixed from the codes of their parts (one NumPy pass for a whole load).
+    """
     s1, s2, g = f["surname_1_phonetic"], f["surname_2_phonetic"], f["given_1_phonetic"]
     birth, doc = f["birth_date"], f["doc_key"]
     if doc:
@@ -117,36 +141,127 @@ def keys(f: dict[str, Any], *, query: bool = False) -> Iterator[Key]:
         yield ("bg", birth, f["given_1"][:2])
 
 
+def codes_of(values: Sequence[Any]) -> tuple[Array, Array]:
+    """``ladders.code`` of each value as one int64 array, and whether each value is there
+    (truthy), in two C loops and no Python per value."""
+    n = len(values)
+    hashes = np.fromiter(map(hash, values), dtype=np.int64, count=n)
+    there = np.fromiter(map(bool, values), dtype=bool, count=n)
+    out = hashes.copy()
+    out[hashes == 0] = 1
+    # Of the values not there (None, ""), None is the one hashing as None does ("" is 0).
+    out[~there & (hashes == _NONE)] = 0
+    return out, there
+
+
+def key_hashes(
+    columns: Mapping[str, Sequence[Any]],
+    *,
+    query: bool = False,
+    coded: Mapping[str, tuple[Array, Array]] | None = None,
+) -> tuple[Array, Array]:
+    """The hashes of ``keys`` of many rows at once (``columns``: the values of the
+    ``_KEYED`` columns, one sequence each; ``coded``: their ``codes_of`` when already
+    known) and the row each hash belongs to."""
+    n = len(columns["doc_key"])
+    coded = coded or {name: codes_of(columns[name]) for name in _KEYED}
+    c = {name: coded[name][0] for name in _KEYED}
+    there = {name: coded[name][1] for name in _KEYED}
+    doc3 = np.fromiter(
+        (hash(v[:3]) if v else 0 for v in columns["doc_key"]), dtype=np.int64, count=n
+    )
+    given2 = np.fromiter(
+        (hash(v[:2]) if v else 0 for v in columns["given_1"]), dtype=np.int64, count=n
+    )
+    doc, birth, g = there["doc_key"], there["birth_date"], there["given_1_phonetic"]
+    s1, s2 = there["surname_1_phonetic"], there["surname_2_phonetic"]
+    named = there["given_1"] & there["surname_1"]
+    pair = ("surname_1", "given_1") if query else ("given_1", "surname_1")
+    rungs: list[tuple[int, Array, tuple[Array, ...]]] = [
+        (_D, doc, (c["doc_key"],)),
+        (_BD, doc & birth, (c["birth_date"], doc3)),
+        (_SG, g & s1, (c["surname_1_phonetic"], c["given_1_phonetic"])),
+        (_SG, g & s2, (c["surname_2_phonetic"], c["given_1_phonetic"])),
+        (_GB, g & birth, (c["given_1_phonetic"], c["birth_date"])),
+        (_SB, s1 & birth, (c["surname_1_phonetic"], c["birth_date"])),
+        (_N, there["name_sorted"], (c["name_sorted"],)),
+        (_X, named, (c[pair[0]], c[pair[1]])),
+        (_BG, birth & there["given_1"], (c["birth_date"], given2)),
+    ]
+    hashes, rows = [], []
+    for tag, holds, parts in rungs:
+        at = np.flatnonzero(holds)
+        hashes.append(_mix(tag, [p[at] for p in parts]))
+        rows.append(at)
+    return np.concatenate(hashes), np.concatenate(rows)
+
+
+def query_hashes(f: Mapping[str, Any]) -> list[int]:
+    """``key_hashes`` of one traveller in plain Python (a few microseconds, where NumPy's
+    calls on one row cost a few hundred): the same keys, the same arithmetic."""
+    out = []
+    for key in keys(dict(f), query=True):
+        tag, *parts = key
+        if tag == "bd" or tag == "bg":
+            codes = [code(parts[0]), hash(parts[1])]
+        else:
+            codes = [code(p) for p in parts]
+        out.append(_mix_one(_TAGS[tag], codes))
+    return out
+
+
+def _mix_one(tag: int, parts: list[int]) -> int:
+    # ``_mix`` on Python ints: two's complement and products kept to 64 bits.
+    h = tag
+    for part in parts:
+        h = ((h ^ (part & _MASK)) * _MULTIPLIER) & _MASK
+        h ^= h >> 31
+    return h - (1 << 64) if h >> 63 else h
+
+
+def _mix(tag: int, parts: list[Array]) -> Array:
+    # Equal tags and equal codes give equal hashes on both sides (entries and travellers);
+    # the multiply-xorshift only spreads them so that unequal keys seldom collide.
+    h = np.full(len(parts[0]), tag, dtype=np.uint64)
+    for part in parts:
+        h = (h ^ part.view(np.uint64)) * _MULTIPLY
+        h ^= h >> _SHIFT
+    return h.view(np.int64)
+
+
 class WatchIndex:
     """Person entries of one node, filed by blocking key (thread-safe)."""
 
     def __init__(self) -> None:
-        self.rows: list[tuple[Any, ...] | None] = []
+        # Per record (in the order read): its id. Per entry: its record's number, its
+        # rules' number, whether it is live.
+        self.record_ids: list[str] = []
+        self.record_of = np.zeros(0, np.int32)
+        self.rule_of = np.zeros(0, np.int32)
+        self.alive = np.zeros(0, np.bool_)
         self.rules: list[tuple[str, ...]] = []
-        self._rule_ids: dict[tuple[str, ...], int] = {}
+        self._rule_ids: dict[str, int] = {}
         # Position of a record's first entry; its entries are consecutive.
         self.by_record: dict[str, int] = {}
-        self.frequencies: dict[str, Counter[str]] = {c: Counter() for c in TF_COLUMNS}
-        self.version = -1
-        self.lock = threading.RLock()
+        self.size = 0  # positions used (live or not)
         self.live = 0
+        # Every feature column as codes (``birth_year``: the number, 0 when missing), and
+        # the value of each code.
+        self.codes: dict[str, Array] = {c: np.empty(0, np.int64) for c in FEATURE_COLUMNS}
+        self.values: dict[str, dict[int, Any]] = {c: {0: None} for c in FEATURE_COLUMNS}
+        self.chars = {c: np.zeros((0, w), np.uint8) for c, w in TYPO_WIDTH.items()}
+        self.lengths = {c: np.zeros(0, np.int16) for c in TYPO_WIDTH}
+        # Entries holding each code of the term-frequency columns.
+        self.counts: dict[str, Counter[int]] = {c: Counter() for c in TF_COLUMNS}
+        self.version = -1
+        self.computed = 0  # features computed at the last refresh (none stored, or stale)
+        self.lock = threading.RLock()
         # Blocks: hashes of keys (sorted) and the positions filed under each, plus the
         # entries filed since the last sort.
-        self._hashes: np.ndarray[Any, np.dtype[np.int64]] = np.empty(0, np.int64)
-        self._positions: np.ndarray[Any, np.dtype[np.int32]] = np.empty(0, np.int32)
+        self._hashes: Array = np.empty(0, np.int64)
+        self._positions: Array = np.empty(0, np.int32)
         self._recent: dict[int, list[int]] = {}
         self._recent_count = 0
-        # The compared columns again, as one int64 code per entry (``ladders.code``).
-        self.codes: dict[str, np.ndarray[Any, np.dtype[np.int64]]] = {
-            c: np.empty(0, np.int64) for c in (*CODED, *NUMERIC)
-        }
-        self.chars = {c: np.zeros((0, w), np.uint8) for c, w in TYPO_WIDTH.items()}
-        # Per entry: its rules' number, its record's number, and whether it is live.
-        self.rule_of = np.zeros(0, np.int32)
-        self.record_of = np.zeros(0, np.int32)
-        self.alive = np.zeros(0, np.bool_)
-        self._records = 0
-        self.lengths = {c: np.zeros(0, np.int16) for c in TYPO_WIDTH}
 
     def __len__(self) -> int:
         return self.live
@@ -158,70 +273,102 @@ class WatchIndex:
             if newest == self.version:
                 return 0
             if self.version < 0:
-                stmt = _current().where(Record.kind == "person")
+                stmt = _load_statement().where(Record.kind == "person")
             else:
                 changed = select(RecordVersion.record_id).where(RecordVersion.id > self.version)
-                stmt = _current().where(Record.id.in_(changed))
-            count = 0
-            # A million entries are millions of small objects: the collector's full passes
-            # over them while loading took a quarter of the time, for nothing to collect.
+                stmt = _load_statement().where(Record.id.in_(changed))
+            # The load makes few objects, but each one the collector would walk again.
             collecting = gc.isenabled()
             gc.disable()
-            new_hashes: array[int] = array("q")
-            new_positions: array[int] = array("i")
-            shared: dict[Any, Any] = {}  # one object per repeated value, for this load
-            coded: dict[str, array[int]] = {c: array("q") for c in self.codes}
-            typed = {c: (bytearray(), array("h")) for c in TYPO_WIDTH}
-            coded["_rule"], coded["_record"] = array("q"), array("q")
+            count = self.computed = 0
+            pending = _Pending()
             try:
-                result = session.connection().execute(stmt.execution_options(yield_per=5000))
-                for row in result:
-                    self._drop(row[0])
-                    kind, deleted, data = row[1], row[2], row[-1]
-                    if kind == "person" and not deleted and data:
-                        self._add(row, shared, new_hashes, new_positions, coded, typed)
-                    count += 1
-                self._file(new_hashes, new_positions)
-                self._file_codes(coded, typed)
+                result = session.connection().execute(stmt.execution_options(yield_per=_CHUNK))
+                for rows in result.partitions():
+                    count += self._read(session, rows, pending)
+                self._file(*pending.blocks())
+                self._append(pending)
             finally:
-                shared.clear()
                 if collecting:
                     gc.enable()
             if count > _MERGE_AT:
-                # The list is there to stay: the collector need not walk it again.
-                gc.freeze()
+                gc.freeze()  # the list is there to stay: the collector need not walk it
             self.version = newest
             return count
 
-    def positions(self, query: dict[str, Any]) -> np.ndarray[Any, np.dtype[np.int64]]:
+    def positions(self, query: Mapping[str, Any]) -> Array:
         """Positions of live entries sharing at least one blocking key with the traveller,
         in order."""
         with self.lock:
-            wanted = [hash(k) for k in keys(query, query=True)]
+            wanted = query_hashes(query)
             parts = []
             if wanted and len(self._hashes):
                 asked = np.array(wanted, dtype=np.int64)
-                lo = np.searchsorted(self._hashes, asked, side="left")
-                hi = np.searchsorted(self._hashes, asked, side="right")
-                spans = zip(lo.tolist(), hi.tolist(), strict=True)
-                parts += [self._positions[a:b] for a, b in spans if b > a]
+                lo = np.searchsorted(self._hashes, asked, side="left").tolist()
+                hi = np.searchsorted(self._hashes, asked, side="right").tolist()
+                parts += [self._positions[a:b] for a, b in zip(lo, hi, strict=True) if b > a]
             parts += [np.array(self._recent[h]) for h in wanted if h in self._recent]
             if not parts:
                 return np.empty(0, np.int64)
             found = np.unique(np.concatenate(parts).astype(np.int64))
             return found[self.alive[found]]
 
+    def positions_many(self, queries: Sequence[Mapping[str, Any]]) -> list[Array]:
+        """``positions`` of each traveller, looked up together."""
+        with self.lock:
+            columns = {name: [q[name] for q in queries] for name in _KEYED}
+            wanted, owner = key_hashes(columns, query=True)
+            found: list[Array] = []
+            whose: list[Array] = []
+            if len(wanted) and len(self._hashes):
+                lo = np.searchsorted(self._hashes, wanted, side="left")
+                hi = np.searchsorted(self._hashes, wanted, side="right")
+                sizes = hi - lo
+                total = int(sizes.sum())
+                if total:
+                    # Every (key, position) pair of every span, without a Python loop.
+                    starts = np.repeat(lo - np.cumsum(sizes) + sizes, sizes)
+                    found.append(self._positions[starts + np.arange(total)].astype(np.int64))
+                    whose.append(np.repeat(owner, sizes))
+            if self._recent:
+                for h, t in zip(wanted.tolist(), owner.tolist(), strict=True):
+                    recent = self._recent.get(h)
+                    if recent:
+                        found.append(np.array(recent, dtype=np.int64))
+                        whose.append(np.full(len(recent), t, dtype=np.int64))
+            if not found:
+                return [np.empty(0, np.int64) for _ in queries]
+            pairs = np.unique(np.concatenate(whose) * (self.size + 1) + np.concatenate(found))
+            traveller, position = np.divmod(pairs, self.size + 1)
+            keep = self.alive[position]
+            traveller, position = traveller[keep], position[keep]
+            bounds = np.searchsorted(traveller, np.arange(len(queries) + 1))
+            return [position[bounds[i] : bounds[i + 1]] for i in range(len(queries))]
+
+    def text(self, column: str, positions: Array) -> list[Any]:
+        """The values of ``column`` at ``positions``."""
+        held = self.codes[column][positions].tolist()
+        if column in NUMERIC:
+            return [v or None for v in held]
+        values = self.values[column]
+        return [values[k] for k in held]
+
+    def record_id(self, position: int) -> str:
+        """The id of the record whose entry is at ``position``."""
+        return self.record_ids[int(self.record_of[position])]
+
     def entry(self, position: int) -> Entry:
         """The entry at ``position`` (a live one), with its rules and features."""
-        row = self.rows[position]
-        assert row is not None
-        features = dict(zip(ROW_FIELDS, row, strict=True))
-        del features["_rules"]
-        return make_entry(row[0], self.rules[row[1]], features)
+        record_id = self.record_id(position)
+        features: dict[str, Any] = {"unique_id": record_id}
+        for column in FEATURE_COLUMNS:
+            held = int(self.codes[column][position])
+            features[column] = (held or None) if column in NUMERIC else self.values[column][held]
+        return make_entry(record_id, self.rules[int(self.rule_of[position])], features)
 
-    def live_rows(self) -> Iterator[tuple[Any, ...]]:
-        """Every live row (callers hold ``lock`` while they iterate)."""
-        return (row for row in self.rows if row is not None)
+    def live_positions(self) -> Array:
+        """Positions of every live entry (callers hold ``lock`` while they use them)."""
+        return np.flatnonzero(self.alive[: self.size])
 
     def forget(self, record_id: str) -> None:
         """Drop a record found gone (a retracted copy, an erasure)."""
@@ -230,67 +377,81 @@ class WatchIndex:
 
     def frequency(self, column: str, value: str) -> float:
         """Share of entries holding ``value`` in ``column`` (term-frequency adjustments)."""
-        return self.frequencies[column][value] / max(self.live, 1)
+        return self.counts[column][code(value)] / max(self.live, 1)
 
-    def _add(
-        self,
-        row: Any,
-        shared: dict[Any, Any],
-        hashes: array[int],
-        at: array[int],
-        coded: dict[str, array[int]],
-        typed: dict[str, tuple[bytearray, array[int]]],
-    ) -> None:
-        record_id = row[0]
+    def _read(self, session: Session, rows: Sequence[Any], pending: _Pending) -> int:
+        """Take one chunk of records: drop their old entries, queue their new ones."""
+        stored: list[str | None] = []
+        ids: list[str] = []
+        rule_ids: list[int] = []
+        redo: list[str] = []
+        dropping = self.version >= 0  # a first load has nothing to drop
+        for record_id, kind, deleted, features, rules in rows:
+            if dropping:
+                self._drop(record_id)
+            if kind != "person" or deleted:
+                continue
+            rule_id = self._rule_ids.get(rules)
+            if rule_id is None:
+                rule_id = self._rule_ids[rules] = len(self.rules)
+                self.rules.append(tuple(rules.split(_SEP)))
+            stored.append(features)
+            ids.append(record_id)
+            rule_ids.append(rule_id)
+        missing = [i for i, features in enumerate(stored) if features is None]
+        if missing:
+            # No features of this revision: computed from the data, as they would have
+            # been when the version was written. Redacted data leaves the record out.
+            held = _data_of(session, [ids[i] for i in missing])
+            for i in missing:
+                stored[i] = self._compute(ids[i], held.get(ids[i]))
+            kept = [i for i, features in enumerate(stored) if features is not None]
+            if len(kept) < len(stored):
+                stored = [stored[i] for i in kept]
+                ids = [ids[i] for i in kept]
+                rule_ids = [rule_ids[i] for i in kept]
+        if not ids:
+            return len(rows)
+        texts = [features for features in stored if features is not None]
+        per_record = _parse(texts)
+        if per_record is None:
+            # A stored row this code cannot read: each record is read alone, and the ones
+            # that fail are computed again from their data.
+            per_record = []
+            for record_id, text in zip(ids, texts, strict=True):
+                one = _parse([text])
+                if one is None:
+                    redo.append(record_id)
+                    data = _data_of(session, [record_id]).get(record_id)
+                    one = _parse([self._compute(record_id, data) or "[]"])
+                per_record.append(one[0] if one else [])
+            log.warning("rasgos guardados ilegibles, recalculados: %s", ", ".join(redo))
+        pending.add(self, ids, rule_ids, per_record)
+        return len(rows)
+
+    def _compute(self, record_id: str, data: str | None) -> str | None:
+        """The stored form of a record's features, computed now (none stored, or stale)."""
+        if not data:
+            return None
         try:
-            ways = list(_ways(orjson.loads(row[-1]), record_id))
-        except (ValueError, TypeError, KeyError, AttributeError, AlianzaError) as exc:
+            features = encode(orjson.loads(data), record_id)
+        except FAILURES as exc:
             # A partner's copy in a shape of its own must not stop screening against the
             # rest of the list; the record is left out and the log says which.
             log.warning("registro %s fuera de la lista de vigilancia: %s", record_id, exc)
-            return
-        rules = tuple(row[3:-1])
-        rule_id = self._rule_ids.get(rules)
-        if rule_id is None:
-            rule_id = self._rule_ids[rules] = len(self.rules)
-            self.rules.append(rules)
-        self.by_record[record_id] = len(self.rows)
-        self._records += 1
-        add_rule, add_record = coded["_rule"].append, coded["_record"].append
-        frequencies = [(c, self.frequencies[c]) for c in TF_COLUMNS]
-        by_code = [(coded[c].append, c) for c in CODED]
-        by_number = [(coded[c].append, c) for c in NUMERIC]
-        for f in ways:
-            position = len(self.rows)
-            share = shared.setdefault
-            self.rows.append((record_id, rule_id, *[share(v, v) for v in map(f.get, COLUMNS)]))
-            add_rule(rule_id)
-            add_record(self._records)
-            self.live += 1
-            filed = {hash(key) for key in keys(f)}
-            hashes.extend(filed)
-            at.extend([position] * len(filed))
-            for c, counter in frequencies:
-                if f[c]:
-                    counter[f[c]] += 1
-            for append, c in by_code:
-                append(code(f[c]))
-            for append, c in by_number:
-                append(f[c] or 0)
-            for c, (chars, lengths) in typed.items():
-                held, length = as_bytes(f[c], TYPO_WIDTH[c])
-                chars += held
-                lengths.append(length)
+            return None
+        self.computed += 1
+        return features
 
-    def _file(self, hashes: array[int], at: array[int]) -> None:
+    def _file(self, hashes: Array, at: Array) -> None:
         """File new (hash, position) pairs: sorted into the arrays, or kept aside if few."""
         if len(hashes) + self._recent_count < _MERGE_AT and len(self._hashes):
-            for h, p in zip(hashes, at, strict=True):
+            for h, p in zip(hashes.tolist(), at.tolist(), strict=True):
                 self._recent.setdefault(h, []).append(p)
             self._recent_count += len(hashes)
             return
-        parts_h = [self._hashes, np.frombuffer(hashes, dtype=np.int64)]
-        parts_p = [self._positions, np.frombuffer(at, dtype=np.int32)]
+        parts_h = [self._hashes, hashes]
+        parts_p = [self._positions, at.astype(np.int32)]
         for h, ps in self._recent.items():
             parts_h.append(np.full(len(ps), h, dtype=np.int64))
             parts_p.append(np.array(ps, dtype=np.int32))
@@ -302,47 +463,139 @@ class WatchIndex:
         self._recent = {}
         self._recent_count = 0
 
-    def _file_codes(
-        self, coded: dict[str, array[int]], typed: dict[str, tuple[bytearray, array[int]]]
-    ) -> None:
-        """Append the new entries' codes to the code columns (room to spare: a refresh
-        that adds a record must not copy a million codes)."""
-        end = len(self.rows)
-        rules, records = coded.pop("_rule"), coded.pop("_record")
-        if len(rules):
-            self.rule_of = _extend(self.rule_of, np.frombuffer(rules, np.int64), end)
-            self.record_of = _extend(self.record_of, np.frombuffer(records, np.int64), end)
-            self.alive = _extend(self.alive, np.ones(len(rules), np.bool_), end)
-        for c, values in coded.items():
-            if len(values):
-                self.codes[c] = _extend(self.codes[c], np.frombuffer(values, np.int64), end)
-        for c, (chars, lengths) in typed.items():
-            if len(lengths):
-                held = np.frombuffer(bytes(chars), np.uint8).reshape(-1, TYPO_WIDTH[c])
-                self.chars[c] = _extend(self.chars[c], held, len(self.rows))
-                self.lengths[c] = _extend(
-                    self.lengths[c], np.frombuffer(lengths, np.int16), len(self.rows)
-                )
+    def _append(self, pending: _Pending) -> None:
+        """Append the queued entries' columns (room to spare: a refresh that adds a record
+        must not copy a million codes)."""
+        if not pending.count:
+            return
+        end = self.size + pending.count
+        self.record_of = _extend(self.record_of, _joined(pending.record_of, np.int32), end)
+        self.rule_of = _extend(self.rule_of, _joined(pending.rule_of, np.int32), end)
+        self.alive = _extend(self.alive, np.ones(pending.count, np.bool_), end)
+        for c in FEATURE_COLUMNS:
+            self.codes[c] = _extend(self.codes[c], _joined(pending.codes[c], np.int64), end)
+        for c, width in TYPO_WIDTH.items():
+            held = np.frombuffer(b"".join(pending.chars[c]), np.uint8).reshape(-1, width)
+            self.chars[c] = _extend(self.chars[c], held, end)
+            self.lengths[c] = _extend(self.lengths[c], _joined(pending.lengths[c], np.int16), end)
+        self.size = end
+        self.live += pending.count
 
     def _drop(self, record_id: str) -> None:
         start = self.by_record.pop(record_id, None)
         if start is None:
             return
-        rows = self.rows
+        number = self.record_of[start]
         position = start
         # A record's entries are consecutive; the next record's start ends them.
-        while position < len(rows) and (row := rows[position]) is not None:
-            if row[0] != record_id:
+        while position < self.size and self.record_of[position] == number:
+            if not self.alive[position]:
                 break
-            for c, column in _TF_AT:
-                if row[column]:
-                    self.frequencies[c][row[column]] -= 1
-            # Blocks keep the stale position; positions() skips empty slots.
-            rows[position] = None
-            if position < len(self.alive):
-                self.alive[position] = False
+            for c in TF_COLUMNS:
+                held = int(self.codes[c][position])
+                if self.values[c][held]:
+                    self.counts[c][held] -= 1
+            # Blocks keep the stale position; positions() skips dead entries.
+            self.alive[position] = False
             self.live -= 1
             position += 1
+
+
+class _Pending:
+    """Entries read in one refresh, column by column, until they are appended at once."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.record_of: list[Array] = []
+        self.rule_of: list[Array] = []
+        self.codes: dict[str, list[Array]] = {c: [] for c in FEATURE_COLUMNS}
+        self.chars: dict[str, list[bytes]] = {c: [] for c in TYPO_WIDTH}
+        self.lengths: dict[str, list[Array]] = {c: [] for c in TYPO_WIDTH}
+        self.hashes: list[Array] = []
+        self.at: list[Array] = []
+
+    def add(
+        self,
+        index: WatchIndex,
+        ids: list[str],
+        rule_ids: list[int],
+        per_record: list[list[list[Any]]],
+    ) -> None:
+        """Queue the entries of ``ids`` (their ways' values in ``FEATURE_COLUMNS`` order)."""
+        sizes = np.fromiter(map(len, per_record), dtype=np.int64, count=len(per_record))
+        entries = list(itertools.chain.from_iterable(per_record))
+        n = len(entries)
+        if not n:
+            return
+        first = index.size + self.count
+        starts = first + np.cumsum(sizes) - sizes
+        index.by_record.update(zip(ids, starts.tolist(), strict=True))
+        numbers = np.arange(len(index.record_ids), len(index.record_ids) + len(ids))
+        index.record_ids.extend(ids)
+        self.record_of.append(np.repeat(numbers, sizes))
+        self.rule_of.append(np.repeat(np.asarray(rule_ids, dtype=np.int64), sizes))
+        columns = dict(zip(FEATURE_COLUMNS, zip(*entries, strict=True), strict=True))
+        coded: dict[str, tuple[Array, Array]] = {}
+        for c, values in columns.items():
+            if c in NUMERIC:
+                codes = np.fromiter((v or 0 for v in values), dtype=np.int64, count=n)
+            else:
+                codes, there = coded[c] = codes_of(values)
+                # One value per distinct code: a name held by many entries is kept once.
+                distinct, at = np.unique(codes, return_index=True)
+                index.values[c].update(
+                    zip(distinct.tolist(), map(values.__getitem__, at.tolist()), strict=True)
+                )
+            self.codes[c].append(codes)
+        for c in TF_COLUMNS:
+            codes, there = coded[c]
+            distinct, counts = np.unique(codes[there], return_counts=True)
+            index.counts[c].update(dict(zip(distinct.tolist(), counts.tolist(), strict=True)))
+        for c, width in TYPO_WIDTH.items():
+            held = [as_bytes(v, width) for v in columns[c]]
+            self.chars[c].append(b"".join([b for b, _ in held]))
+            self.lengths[c].append(np.fromiter((k for _, k in held), dtype=np.int16, count=n))
+        hashes, rows = key_hashes(columns, coded=coded)
+        self.hashes.append(hashes)
+        self.at.append(rows + first)
+        self.count += n
+
+    def blocks(self) -> tuple[Array, Array]:
+        """Every (hash, position) pair queued."""
+        return _joined(self.hashes, np.int64), _joined(self.at, np.int64)
+
+
+def _joined(parts: list[Array], dtype: Any) -> Array:
+    return np.concatenate(parts).astype(dtype, copy=False) if parts else np.empty(0, dtype)
+
+
+def _parse(stored: list[str]) -> list[list[list[Any]]] | None:
+    """Stored features of many records in one parse (None: one of them is unreadable)."""
+    try:
+        parsed = orjson.loads("[" + ",".join(stored) + "]")
+    except orjson.JSONDecodeError:
+        return None
+    width = len(FEATURE_COLUMNS)
+    for ways_of in parsed:
+        if not isinstance(ways_of, list) or any(
+            not isinstance(w, list) or len(w) != width for w in ways_of
+        ):
+            return None
+    return parsed  # type: ignore[no-any-return]
+
+
+def _data_of(session: Session, ids: list[str]) -> dict[str, str | None]:
+    """The data of the current versions of ``ids`` (none for a redacted one)."""
+    current = (RecordVersion.record_id == Record.id) & (RecordVersion.version == Record.version)
+    out: dict[str, str | None] = {}
+    for start in range(0, len(ids), 500):
+        stmt = (
+            select(Record.id, RecordVersion.data)
+            .join(RecordVersion, current)
+            .where(Record.id.in_(ids[start : start + 500]), RecordVersion.data.is_not(None))
+        )
+        out.update((record_id, data) for record_id, data in session.execute(stmt))
+    return out
 
 
 def _extend(column: Any, new: Any, end: int) -> Any:
@@ -357,7 +610,30 @@ def _extend(column: Any, new: Any, end: int) -> Any:
     return column
 
 
+def _load_statement() -> Any:
+    """Current records with their rules (one text) and their stored features of this
+    revision, if any.
+
+    Not their versions: a million probes into ``record_versions`` would double the load,
+    and stored features never outlive their data (the trigger of migration 0006 deletes
+    them when it is redacted). The data is read only for the records without features.
+    """
+    fresh = and_(
+        RecordFeatures.record_id == Record.id,
+        RecordFeatures.version == Record.version,
+        RecordFeatures.revision == revision(),
+    )
+    rules = [getattr(Record, name) for name in RULE_FIELDS]
+    joined = rules[0]
+    for column in rules[1:]:
+        joined = joined + literal(_SEP) + column
+    return select(
+        Record.id, Record.kind, Record.deleted, RecordFeatures.features, joined
+    ).outerjoin(RecordFeatures, fresh)
+
+
 def _current() -> Any:
+    """Current versions with their rules and data (what the index is a view of)."""
     return select(
         Record.id,
         Record.kind,
@@ -368,29 +644,3 @@ def _current() -> Any:
         RecordVersion,
         (RecordVersion.record_id == Record.id) & (RecordVersion.version == Record.version),
     )
-
-
-def _ways(data: dict[str, Any], record_id: str) -> Iterator[dict[str, Any]]:
-    """Comparison columns for each name (main, aliases) with each document of a person."""
-    base = {
-        "record_id": record_id,
-        "birth_date": data.get("birth_date") or "",
-        "sex": data.get("sex") if data.get("sex") in ("M", "F") else "",
-        "nationality": data.get("nationality") or "",
-    }
-    names = [
-        (data.get("given_names") or "", data.get("surname_1") or "", data.get("surname_2") or "")
-    ]
-    names += [(alias, "", "") for alias in data.get("aliases") or []]
-    documents = [(d.get("type", ""), d.get("number", "")) for d in data.get("documents") or []]
-    for given, s1, s2 in names:
-        for doc_type, number in documents or [("", "")]:
-            row = {
-                **base,
-                "given_names": given,
-                "surname_1": s1,
-                "surname_2": s2,
-                "document_type": doc_type,
-                "document_number": number,
-            }
-            yield features(row)

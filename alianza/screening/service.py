@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,11 +34,11 @@ from alianza.node.context import Node
 from alianza.records.models import Record
 from alianza.records.policy import RecordRef
 from alianza.screening import ladders
-from alianza.screening.index import ROW_FIELDS, Entry, WatchIndex
+from alianza.screening.index import Entry, WatchIndex
 from alianza.screening.scorer import Evidence, Scorer, list_prior, probability
 
 MAX_CANDIDATES = 50
-FIELD_AT = {name: i for i, name in enumerate(ROW_FIELDS)}
+LOOKUP_AT_ONCE = 256  # travellers whose blocks are looked up together
 PERSON_QUERY = ("given_names", "surname_1", "surname_2", "birth_date")
 FIELDS = HEADER[1:]  # a traveller is a registry row without its record id
 
@@ -129,36 +130,46 @@ class Screener:
         """``rank`` for each traveller, with one look at the records for all of them."""
         limit = min(limit, MAX_CANDIDATES)
         permitted: dict[int, bool] = {}
-        shortlists = []
-        for traveller in travellers:
-            query = features({"record_id": "?", **traveller})
-            # One traveller at a time under the lock: a long list never holds a refresh
-            # (or another officer's search) back for more than one search.
-            with self.index.lock:
+        shortlists: list[list[tuple[float, list[int], Entry]]] = []
+        index = self.index
+        queries = [features({"record_id": "?", **traveller}) for traveller in travellers]
+        for start in range(0, len(queries), LOOKUP_AT_ONCE):
+            chunk = queries[start : start + LOOKUP_AT_ONCE]
+            # A few hundred travellers are looked up and weighed in one NumPy pass (one by
+            # one, NumPy's cost per call was most of the time). The lock is held for one
+            # chunk (some tens of milliseconds), so a refresh or another officer's search
+            # waits at most that long, and the chunk sees one version of the list.
+            with index.lock:
+                if len(chunk) > 1:
+                    found = index.positions_many(chunk)
+                else:
+                    found = [index.positions(query) for query in chunk]
                 # How common a name is, measured on a short list, says nothing of how
-                # common it is among travellers: term frequencies count only on a list of
-                # some size.
-                frequency = self.index.frequency if len(self.index) >= TF_MIN_ENTRIES else None
-                prior = list_prior(self.scorer.prior, len(self.index))
-                ranked = self._best(
-                    query,
+                # common it is among travellers: term frequencies count only on a list
+                # of some size.
+                frequency = index.frequency if len(index) >= TF_MIN_ENTRIES else None
+                prior = list_prior(self.scorer.prior, len(index))
+                for ranked in self._best_many(
+                    chunk,
+                    found,
                     allowed=allowed,
                     permitted=permitted,
                     frequency=frequency,
                     prior=prior,
                     keep=3 * limit,
-                )
-                shortlists.append(
-                    [
-                        (weight, reached, self.index.entry(position))
-                        for weight, reached, position in ranked[: 3 * limit]
-                        if probability(weight) >= min_probability
-                    ]
-                )
+                    floor=min_probability,
+                ):
+                    shortlists.append(
+                        [
+                            (weight, reached, index.entry(position))
+                            for weight, reached, position in ranked
+                            if probability(weight) >= min_probability
+                        ]
+                    )
         current = self.confirm([entry for shortlist in shortlists for _, _, entry in shortlist])
         out = []
         for shortlist in shortlists:
-            found = []
+            found_here = []
             for weight, reached, entry in shortlist:
                 fresh = current.get(entry.record_id)
                 if fresh is None or not allowed(fresh):
@@ -166,71 +177,90 @@ class Screener:
                 if fresh.features is not entry.features:  # another traveller's entry
                     fresh = dataclasses.replace(fresh, features=entry.features)
                 evidence = self.scorer.explain(reached)
-                found.append((Candidate(probability(weight), weight, evidence), fresh))
-                if len(found) == limit:
+                found_here.append((Candidate(probability(weight), weight, evidence), fresh))
+                if len(found_here) == limit:
                     break
-            out.append(found)
+            out.append(found_here)
         return out
 
-    def _best(
+    def _best_many(
         self,
-        query: dict[str, Any],
+        queries: list[dict[str, Any]],
+        found: list[Any],
         *,
         allowed: Callable[[Entry], bool],
         permitted: dict[int, bool],
         frequency: Callable[[str, str], float] | None,
         prior: float,
         keep: int,
-    ) -> list[tuple[float, list[int], int]]:
-        """(weight, levels, position) of the best entry of each of the ``keep`` best
-        records, best first (ties: by record id)."""
+        floor: float,
+    ) -> list[list[tuple[float, list[int], int]]]:
+        """For each traveller, (weight, levels, position) of the best entry of each of the
+        ``keep`` best records, best first (ties: by record id), among the live entries
+        ``found`` for it that ``allowed`` accepts; records below ``floor`` (a probability)
+        may be left out."""
         index = self.index
-        rows = index.rows
-        found = index.positions(query)
-        if not len(found):
-            return []
-        rules = index.rule_of[found]
-        shown = np.zeros(len(found), dtype=bool)
-        for rule in np.unique(rules).tolist():
-            ok = permitted.get(rule)
-            if ok is None:
-                first = int(found[int(np.argmax(rules == rule))])
-                ok = permitted[rule] = bool(allowed(index.entry(first)))
-            if ok:
-                shown |= rules == rule
-        found = found[shown]
-        if not len(found):
-            return []
+        sizes = np.fromiter(map(len, found), dtype=np.int64, count=len(found))
+        out: list[list[tuple[float, list[int], int]]] = [[] for _ in queries]
+        if not sizes.sum():
+            return out
+        positions = np.concatenate(found).astype(np.int64, copy=False)
+        owner = np.repeat(np.arange(len(queries)), sizes)
+        live = index.alive[positions]  # forgotten since the lookup
+        # The access rules, asked once per distinct set of rules (``rank``'s contract).
+        rules = index.rule_of[positions]
+        kinds, first, inverse = np.unique(rules, return_index=True, return_inverse=True)
+        ok = np.zeros(len(kinds), dtype=bool)
+        for k, (rule, at) in enumerate(zip(kinds.tolist(), first.tolist(), strict=True)):
+            shown = permitted.get(rule)
+            if shown is None:
+                shown = permitted[rule] = bool(allowed(index.entry(int(positions[at]))))
+            ok[k] = shown
+        keep_pairs = live & ok[inverse.reshape(-1)]
+        positions, owner = positions[keep_pairs], owner[keep_pairs]
+        if not len(positions):
+            return out
 
         def text(column: str, at: Any) -> list[Any]:
-            k = FIELD_AT[column]
-            return [row[k] for p in found[at].tolist() if (row := rows[p]) is not None]
+            return index.text(column, positions[at])
 
-        weights, levels = ladders.walk(
+        weights, levels = ladders.walk_many(
             self.scorer,
-            query,
-            ladders.Columns(index.codes, found, index.chars, index.lengths),
-            count=len(found),
+            queries,
+            owner,
+            ladders.Columns(index.codes, positions, index.chars, index.lengths),
             text=text,
             frequency=frequency,
             prior=prior,
         )
+        # Only pairs that may reach ``floor`` go on (a margin for the rounding of the
+        # probability's own formula; the exact test is the caller's).
+        worth = weights >= math.log2(floor / (1.0 - floor)) - 1e-6 if 0 < floor < 1 else None
+        if worth is not None:
+            kept = np.flatnonzero(worth)
+            positions, owner, weights = positions[kept], owner[kept], weights[kept]
+            levels = levels[:, kept]
         # Each record's best entry (the first in position among equal weights), then the
         # records by weight; ties broken by record id, as the list of entries did.
-        records = index.record_of[found]
-        order = np.lexsort((found, -weights, records))
+        records = index.record_of[positions]
+        order = np.lexsort((positions, -weights, records, owner))
         firsts = np.ones(len(order), dtype=bool)
-        firsts[1:] = records[order][1:] != records[order][:-1]
-        best = order[firsts]
-        best = best[np.argsort(-weights[best], kind="stable")]
-        if len(best) > keep:
-            floor = weights[best[keep - 1]]
-            best = best[weights[best] >= floor]
-        ranked = sorted(
-            ((float(weights[i]), rows[int(found[i])][0], i) for i in best.tolist()),  # type: ignore[index]
-            key=lambda t: (-t[0], t[1]),
+        firsts[1:] = (records[order][1:] != records[order][:-1]) | (
+            owner[order][1:] != owner[order][:-1]
         )
-        return [(w, levels[:, i].tolist(), int(found[i])) for w, _, i in ranked[:keep]]
+        best = order[firsts]
+        best = best[np.lexsort((-weights[best], owner[best]))]
+        bounds = np.searchsorted(owner[best], np.arange(len(queries) + 1))
+        for t in np.flatnonzero(np.diff(bounds)).tolist():
+            mine = best[bounds[t] : bounds[t + 1]]
+            if len(mine) > keep:
+                mine = mine[weights[mine] >= weights[mine[keep - 1]]]
+            ranked = sorted(
+                ((float(weights[i]), index.record_id(int(positions[i])), i) for i in mine.tolist()),
+                key=lambda r: (-r[0], r[1]),
+            )
+            out[t] = [(w, levels[:, i].tolist(), int(positions[i])) for w, _, i in ranked[:keep]]
+        return out
 
     def confirm(self, entries: list[Entry]) -> dict[str, Entry]:
         """The entries whose records still exist, with the rules the database holds now.

@@ -26,6 +26,7 @@ from alianza.records import service as records
 from alianza.records.models import Record, RecordVersion
 from alianza.screening import index as index_module
 from alianza.screening import ladders, service
+from alianza.screening.bounds import bound_of
 from alianza.screening.index import TF_COLUMNS, Entry, _ways, keys
 from alianza.screening.scorer import list_prior, probability
 from alianza.screening.service import FIELDS, Screener, visible_to
@@ -244,3 +245,103 @@ def _variants(travellers: list[dict[str, str]]) -> list[dict[str, str]]:
         if t["surname_2"]:  # the second surname mistyped, and another one
             out += [{**t, "surname_2": _other(t["surname_2"])}, {**t, "surname_2": "QUISPE"}]
     return out
+
+
+@pytest.mark.parametrize("term_frequencies", [False, True])
+def test_many_travellers_in_one_pass_are_weighed_as_each_alone(
+    node: Node, listed: dict[str, Any], term_frequencies: bool
+) -> None:
+    # The batch pass mixes travellers' pairs (distinct pairs of values asked once, typos
+    # of every length at once): each pair must come out as the traveller alone and as
+    # the pair scorer weigh it, to the last bit.
+    screener = Screener(node)
+    screener.refresh()
+    index = screener.index
+    frequency = index.frequency if term_frequencies else None
+    queries, owners, found = [], [], []
+    for traveller in [*listed["travellers"], *_variants(listed["travellers"][:40])]:
+        query = features({"record_id": "?", **traveller})
+        at = index.positions(query)
+        owners.append(np.full(len(at), len(queries), dtype=np.int64))
+        queries.append(query)
+        found.append(at)
+    positions = np.concatenate(found)
+    assert len(positions) > 500
+    weights, levels = ladders.walk_many(
+        screener.scorer,
+        queries,
+        np.concatenate(owners),
+        ladders.Columns(index.codes, positions, index.chars, index.lengths),
+        text=lambda c, rows: index.text(c, positions[rows]),
+        frequency=frequency,
+        prior=1e-4,
+    )
+    k = 0
+    for query, at in zip(queries, found, strict=True):
+        alone_w, alone_l = ladders.walk(
+            screener.scorer,
+            query,
+            ladders.Columns(index.codes, at, index.chars, index.lengths),
+            count=len(at),
+            text=lambda c, rows, at=at: index.text(c, at[rows]),
+            frequency=frequency,
+            prior=1e-4,
+        )
+        assert weights[k : k + len(at)].tolist() == alone_w.tolist()
+        assert (levels[:, k : k + len(at)] == alone_l).all()
+        for i, position in enumerate(at.tolist()):
+            weight, reached = screener.scorer.score(
+                query, index.entry(position).features, frequency=frequency, prior=1e-4
+            )
+            assert levels[:, k + i].tolist() == reached
+            assert weights[k + i] == weight
+        k += len(at)
+
+
+def test_a_list_ranks_as_its_travellers_one_by_one(
+    node: Node, listed: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(service, "LOOKUP_AT_ONCE", 37)  # several chunks, one cut short
+    screener = Screener(node)
+    screener.refresh()
+    travellers = [*listed["travellers"], *_variants(listed["travellers"][:10])]
+    for officer in listed["officers"]:
+        allowed = visible_to(officer)
+        together = screener.rank_many(travellers, allowed=allowed)
+        shown = 0
+        for traveller, ranked in zip(travellers, together, strict=True):
+            alone = screener.rank(traveller, allowed=allowed)
+            assert [(e.record_id, e.features, c.weight, c.evidence) for c, e in ranked] == [
+                (e.record_id, e.features, c.weight, c.evidence) for c, e in alone
+            ]
+            shown += len(ranked)
+        assert shown > 100
+
+
+def test_the_spelling_bounds_never_leave_out_a_pair_the_model_would_take(
+    listed: dict[str, Any],
+) -> None:
+    # The bounds only spare the model's tests: every pair they leave out must fail them.
+    names = sorted(
+        {
+            v
+            for t in listed["travellers"]
+            for v in (features({"record_id": "?", **t})[c] for c in ("given_1", "surname_1_core"))
+            if v
+        }
+    )
+    names += [_other(v) for v in names[:60]] + [v[1:] for v in names[:60]] + ["", "Ñandú", "A"]
+    ours = [a for a in names for _ in names]
+    theirs = [b for _ in names for b in names]
+    checked = 0
+    for c, i, column in ((0, 4, "given_1"), (0, 5, "given_1"), (1, 9, "surname_1_core")):
+        level = ladders.COMPARISONS[c].levels[i]
+        bound = bound_of(level, column)
+        assert bound is not None
+        may = bound(ours, theirs)
+        assert 0 < may.sum() < len(ours) / 2  # it spares most questions
+        for a, b, kept in zip(ours, theirs, may.tolist(), strict=True):
+            if not kept:
+                assert not level.test({column: a}, {column: b}), (level.label, a, b)
+                checked += 1
+    assert checked > 10_000
