@@ -12,7 +12,7 @@ from alianza.domains import Domain
 DOMAIN = Domain(
     name="ports",
     summary="Selección de contenedores de exportación a inspeccionar, explicada.",
-    commands="alianza.ports.commands:register",
+    commands="alianza.ports.node_commands:register",
     routers=("alianza.ports.views:router",),
     # The node's side (store.py): declarations held by the port unit, seizure links.
     models=("alianza.ports.models",),

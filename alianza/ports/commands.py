@@ -403,7 +403,4 @@ def register(app: typer.Typer) -> None:
     ports_app.command("train")(train_command)
     ports_app.command("score")(score_command)
     ports_app.command("select")(select_command)
-    from alianza.ports.node_commands import register_node_commands
-
-    register_node_commands(ports_app)  # the same on a node's stored declarations
     app.add_typer(ports_app, name="ports")

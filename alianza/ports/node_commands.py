@@ -288,7 +288,11 @@ def _link_dict(link: SeizureLink) -> dict[str, str]:
     }
 
 
-def register_node_commands(ports_app: typer.Typer) -> None:
-    """Add ``declarations`` and ``links`` under ``alianza ports``."""
-    ports_app.add_typer(declarations_app, name="declarations")
-    ports_app.add_typer(links_app, name="links")
+def register(app: typer.Typer) -> None:
+    """``alianza ports``: the file commands (``commands.py``), and under them
+    ``declarations`` and ``links`` on the node's stored rows."""
+    from alianza.ports import commands
+
+    commands.ports_app.add_typer(declarations_app, name="declarations")
+    commands.ports_app.add_typer(links_app, name="links")
+    commands.register(app)
