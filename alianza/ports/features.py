@@ -20,10 +20,8 @@ The features (names are stable: the model stores them, ``explain`` renders them)
   (port, destination, hub): past declarations ``_n``, share inspected ``_insp_rate``, and
   findings per inspection ``_hit``, smoothed toward the past national rate (an additive
   prior worth ``PRIOR_WEIGHT`` inspections: a key seen twice is not 50% risky);
-- exporter and declarant age in days since first seen (``_age_days``) and days since
-  last seen (``_gap_days``: a dormant company that wakes up to ship is the other face of
-  the new exporter, a front bought or borrowed for a few loads), exporter volume per day
-  of life; first-time pairings: exporter with this destination, with this HS
+- exporter and declarant age in days since first seen (``_age_days``), exporter volume
+  per day of life; first-time pairings: exporter with this destination, with this HS
   heading, declarant with this exporter (``_n``);
 - weight-to-value anomaly: log dollars a kilo and log weight as z-scores against the HS
   heading's past mean and spread (``value_kg_z``, ``weight_z``);
@@ -76,7 +74,6 @@ def feature_names() -> list[str]:
     for g in RATED:
         names += [f"{g}_n", f"{g}_insp_rate", f"{g}_hit"]
     names += [f"{g}_age_days" for g in AGED]
-    names += [f"{g}_gap_days" for g in AGED]
     names += [f"{g}_n" for g in PAIRS]
     names += ["exporter_per_day", "value_kg_z", "weight_z", "log_value_kg"]
     names += ["gross_weight_kg", "booking_lead_days", "transshipped", "day_of_week"]
@@ -163,12 +160,9 @@ def _past(
     sums: Mapping[str, np.ndarray],
     names: Sequence[str],
     history: _History | None,
-    *,
-    last: bool = False,
-) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """For each row: the sums of ``names`` over rows of its key dated strictly before it,
-    the first day its key was seen before it (NaN if never) and, with ``last``, the latest
-    such day (NaN if never; an empty array without ``last``).
+    and the first day its key was seen before it (NaN if never).
 
     The rows (and the history's lines, older) come in day order (``build_features`` sorts
     them), so no sort is needed here: keys are numbered in order of first appearance (a
@@ -221,12 +215,7 @@ def _past(
     row_first = first_day[codes[own]].astype(np.float64)
     first_seen = np.where(row_first < day, row_first, np.nan)
     row_line = line[own]
-    latest = np.empty(0)
-    if last:
-        line_day = (stamps % span + low).astype(np.float64)
-        previous = pd.Series(line_day).groupby(line_key, sort=False).shift(1).to_numpy()
-        latest = previous[row_line]
-    return {name: before[row_line, j] for j, name in enumerate(names)}, first_seen, latest
+    return {name: before[row_line, j] for j, name in enumerate(names)}, first_seen
 
 
 def _flat(keys: pa.ChunkedArray | pa.Array) -> pa.Array:
@@ -258,13 +247,11 @@ def build_features(frame: pd.DataFrame, *, history: pd.DataFrame | None = None) 
     hist = _split_history(history)
     out: dict[str, np.ndarray] = {}
 
-    base, _, _ = _past(_keys(prepared, ()), day, sums, ("insp", "ill"), hist.get("all"))
+    base, _ = _past(_keys(prepared, ()), day, sums, ("insp", "ill"), hist.get("all"))
     prior = (base["ill"] + 0.5) / (base["insp"] + 100.0)  # the national past rate, eased
     for group in (*RATED, *PAIRS):
         names = ("n", "insp", "ill") if group in RATED else ("n",)
-        keys = _keys(prepared, GROUPS[group])
-        aged = group in AGED
-        past, first, latest = _past(keys, day, sums, names, hist.get(group), last=aged)
+        past, first = _past(_keys(prepared, GROUPS[group]), day, sums, names, hist.get(group))
         out[f"{group}_n"] = past["n"]
         if group in RATED:
             with np.errstate(invalid="ignore", divide="ignore"):
@@ -274,11 +261,10 @@ def build_features(frame: pd.DataFrame, *, history: pd.DataFrame | None = None) 
             out[f"{group}_hit"] = (past["ill"] + PRIOR_WEIGHT * prior) / (
                 past["insp"] + PRIOR_WEIGHT
             )
-        if aged:
+        if group in AGED:
             out[f"{group}_age_days"] = day - first
-            out[f"{group}_gap_days"] = day - latest
 
-    past, _, _ = _past(
+    past, _ = _past(
         _keys(prepared, GROUPS["hs4"]), day, sums, ("n", "lv", "lv2", "lw", "lw2"), hist.get("hs4")
     )
     count = np.maximum(past["n"], 1.0)

@@ -10,7 +10,8 @@ weighs 1 / P(inspected | its features), so the labelled rows stand for the whole
 
 - from the recorded selection probability when the caller has it (``train(...,
   selection_probability=...)``: the ``selection_probability`` that ``ports select``
-  writes for the rows it picked, once a node stores them), else
+  writes for the rows it picked, as a node stores them; NaN where unknown, and those
+  rows are estimated as below), else
 - from a first LightGBM classifier of ``inspected ~ features`` over every row (the CSV
   contract records no probability). It is *cross-fitted* (each half of the rows is
   predicted by a model trained on the other half): an in-sample propensity of an
@@ -288,15 +289,24 @@ def train(
     categorical = list(CATEGORICAL)
 
     propensity_model = None
-    if selection_probability is not None:
+    recorded = (
+        None if selection_probability is None else np.asarray(selection_probability, np.float64)
+    )
+    if recorded is not None and not np.isnan(recorded).any():
         method = "probabilidad de selección registrada"
-        probability = np.asarray(selection_probability, dtype=np.float64)
+        probability = recorded
     else:
         progress("estimando la propensión de inspección")
         method = "LightGBM inspected ~ rasgos, validación cruzada en 2 mitades"
         probability, propensity_model = estimate_propensity(
             matrix, inspected, names=names, categorical=categorical, seed=seed
         )
+        if recorded is not None:
+            # A node knows the probability for the rows its own selections chose (and
+            # NaN for the rest): recorded where known, estimated elsewhere.
+            known = ~np.isnan(recorded)
+            probability = np.where(known, recorded, probability)
+            method += f"; registrada en {int(known.sum()):,} filas"
     weights, ipw = propensity_weights(inspected, probability)
 
     days = _days(frame)[labelled]

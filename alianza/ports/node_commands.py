@@ -47,6 +47,7 @@ from alianza.ports.commands import (
     _report,
     inspection_list,
     score_rows,
+    show_retrain,
     write_frame,
 )
 from alianza.ports.contract import read_declarations
@@ -99,37 +100,55 @@ def declarations_import(
 def declarations_train(
     user: UserOpt,
     model_dir: ModelOpt,
-    replace: Annotated[bool, typer.Option("--replace", help="Reemplazar el modelo.")] = False,
+    replace: Annotated[
+        bool,
+        typer.Option("--replace", help="Reentrenar: el nuevo reemplaza al actual si no es peor."),
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Con --replace: reemplazar aunque sea peor.")
+    ] = False,
     seed: SeedOpt = 2026,
     data_dir: DirOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Entrena con las declaraciones guardadas (inspecciones y etiquetas confirmadas)."""
+    """Entrena con las declaraciones guardadas (inspecciones y etiquetas confirmadas),
+    pesadas con la probabilidad que registró cada selección nuestra."""
     from alianza.ports import model as models
 
     if model_dir.exists() and any(model_dir.iterdir()) and not replace:
-        raise InputError.at("--model", f"{model_dir} ya existe (use --replace para reemplazarlo)")
+        raise InputError.at("--model", f"{model_dir} ya existe (use --replace para reentrenar)")
+    if force and not replace:
+        raise InputError.at("--force", "solo tiene sentido con --replace")
     node = open_cli_node(data_dir)
     principal = acting(node, user)
     with node.sessions() as session:
-        frame = store.stored_frame(session, principal=principal, labelled=True)
+        frame = store.stored_frame(session, principal=principal, labelled=True, with_selection=True)
     if frame.empty:
         raise InputError.at("declaraciones", "no hay declaraciones guardadas de su agencia")
-    trained = models.train(frame, seed=seed)
-    models.save(trained, model_dir, replace=replace)
-    meta = trained.meta
+    chosen = frame.pop("selection_probability").to_numpy()
+    done = models.retrain(frame, model_dir, force=force, seed=seed, selection_probability=chosen)
+    meta = done.model.meta
     with transaction(node.sessions) as session:
         audit_act(
-            session, node, principal, "ports.train", str(model_dir),
-            {"rows": meta["rows"], "date_range": meta["date_range"]},
+            session, node, principal, "ports.train", str(done.directory),
+            {"rows": meta["rows"], "date_range": meta["date_range"], "replaced": done.replaced},
         )  # fmt: skip
     if as_json:
-        emit_json({"model": str(model_dir), "rows": meta["rows"], "metrics": meta["metrics"]})
+        emit_json(
+            {
+                "model": str(done.directory),
+                "replaced": done.replaced,
+                "rows": meta["rows"],
+                "metrics": meta["metrics"],
+            }
+        )
         return
     console.print(
-        f"Modelo en {escape(str(model_dir))}: {meta['rows']:,} declaraciones guardadas, "
+        f"Modelo en {escape(str(done.directory))}: {meta['rows']:,} declaraciones guardadas, "
         f"{meta['inspected']:,} inspeccionadas o confirmadas, {meta['illicit']:,} con hallazgo."
     )
+    if done.comparison is not None:
+        show_retrain(done, model_dir)
 
 
 @declarations_app.command("select")

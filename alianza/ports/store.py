@@ -187,18 +187,26 @@ def stored_frame(
     labelled: bool,
     since: date | None = None,
     until: date | None = None,
+    with_selection: bool = False,
 ) -> pd.DataFrame:
     """The agency's declarations as a contract table (``HEADER`` columns when
-    ``labelled``, for training; ``SCORE_HEADER`` otherwise), oldest first."""
+    ``labelled``, for training; ``SCORE_HEADER`` otherwise), oldest first;
+    ``with_selection`` adds ``selection_probability`` (NaN where no selection of ours
+    chose the row), for the model's weighting."""
     authorize(principal, TARGET)
-    columns = [getattr(PortDeclaration, c) for c in (HEADER if labelled else SCORE_HEADER)]
+    names = [*(HEADER if labelled else SCORE_HEADER)]
+    if with_selection:
+        names.append("selection_probability")
+    columns = [getattr(PortDeclaration, c) for c in names]
     stmt = select(*columns).where(_mine(principal))
     if since is not None:
         stmt = stmt.where(PortDeclaration.date >= since)
     if until is not None:
         stmt = stmt.where(PortDeclaration.date <= until)
     rows = session.execute(stmt.order_by(PortDeclaration.date, PortDeclaration.declaration_id))
-    frame = pd.DataFrame(rows.all(), columns=list(HEADER if labelled else SCORE_HEADER))
+    frame = pd.DataFrame(rows.all(), columns=names)
+    if with_selection:
+        frame["selection_probability"] = frame["selection_probability"].astype("float64")
     frame["date"] = pd.to_datetime(frame["date"])
     if labelled:
         frame["inspected"] = frame["inspected"].fillna(False).astype(int)

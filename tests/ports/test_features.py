@@ -54,7 +54,6 @@ def test_rows_of_the_same_day_do_not_see_each_other(small: pd.DataFrame) -> None
     first = small[small["date"] == small["date"].min()]
     features = build_features(first)
     assert (features["exporter_n"] == 0).all() and features["exporter_age_days"].isna().all()
-    assert features["exporter_gap_days"].isna().all()
 
 
 def test_history_counts_as_if_the_files_were_one(small: pd.DataFrame) -> None:
@@ -62,8 +61,7 @@ def test_history_counts_as_if_the_files_were_one(small: pd.DataFrame) -> None:
     older, newer = small[small["date"] < cut], small[small["date"] >= cut]
     whole = build_features(small)[(small["date"] >= cut).to_numpy()].reset_index(drop=True)
     split = build_features(newer.drop(columns=["inspected", "illicit"]), history=daily_sums(older))
-    names = ("exporter_n", "exporter_age_days", "exporter_gap_days", "exp_dest_n", "hs4_n")
-    for name in (*names, "value_kg_z"):
+    for name in ("exporter_n", "exporter_age_days", "exp_dest_n", "hs4_n", "value_kg_z"):
         np.testing.assert_allclose(split[name], whole[name], equal_nan=True, rtol=1e-5)
     # A file to score brings counts, not outcomes: its own rows add no inspections.
     inspected = split["exporter_insp_rate"].fillna(0) <= whole["exporter_insp_rate"].fillna(0)
@@ -79,4 +77,3 @@ def test_new_exporter_features(small: pd.DataFrame) -> None:
     earlier = small[(small["exporter_id"] == exporter) & (small["date"] < small["date"].iloc[-1])]
     assert row["exporter_n"] == len(earlier)
     assert row["exporter_age_days"] == (small["date"].iloc[-1] - earlier["date"].min()).days
-    assert row["exporter_gap_days"] == (small["date"].iloc[-1] - earlier["date"].max()).days

@@ -61,6 +61,15 @@ def test_store_train_select_and_confirm_a_label(fresh: FreshNode) -> None:
     assert {m.declaration_id for m in marked} == {r["declaration_id"] for r in rows}
     assert all(0 < m.selection_probability <= 1 for m in marked)
 
+    # Retraining on the stored rows weighs the chosen ones by their recorded probability;
+    # it replaces the model only if it is not worse on the latest weeks.
+    again = fresh.cli(
+        "ports", "declarations", "train", "--user", "pia", "--model", str(model),
+        "--replace", "--json",
+    )  # fmt: skip
+    assert again.returncode == 0, again.stderr
+    assert isinstance(json.loads(again.stdout)["replaced"], bool)
+
     # A seizure at the destination names one of today's containers: proposed, then confirmed.
     target = rows[-1]
     chile = Principal.system(country="CL", agency="PDI")

@@ -66,9 +66,6 @@ def test_explanations_read_like_an_analyst() -> None:
     assert describe("exporter_age_days", {"exporter_age_days": math.nan}, raw) == (
         "exportador sin historial previo"
     )
-    assert describe("exporter_gap_days", {"exporter_gap_days": 240.0}, raw) == (
-        "exportador inactivo 240 días antes de esta declaración"
-    )
     assert describe("dest_port_hit", {"dest_port_hit": 0.031}, raw).startswith(
         "destino de riesgo: BE-ANR"
     )
