@@ -127,21 +127,13 @@ def _changed() -> None:
         listener()
 
 
-def version_hooks() -> list[Callable[[Any, list[dict[str, Any]]], None]]:
-    """The domains' ``on_versions`` functions, loaded once."""
-    if _hooks is None:
-        globals()["_hooks"] = [load(d.on_versions) for d in domains() if d.on_versions]
-    return list(_hooks or [])
+@cache
+def version_hooks() -> tuple[Callable[[Any, list[dict[str, Any]]], None], ...]:
+    """The domains' ``on_versions`` functions, loaded once (again when the registry changes)."""
+    return tuple(load(d.on_versions) for d in domains() if d.on_versions)
 
 
-_hooks: list[Callable[[Any, list[dict[str, Any]]], None]] | None = None
-
-
-def _forget_hooks() -> None:
-    globals()["_hooks"] = None
-
-
-on_change(_forget_hooks)
+on_change(version_hooks.cache_clear)
 
 
 def routers() -> Iterator[APIRouter]:

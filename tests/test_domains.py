@@ -201,3 +201,24 @@ def test_no_service_opens_or_commits_a_transaction() -> None:
         if re.search(r"transaction\(|commit\(\)", line)
     ]
     assert offenders == []
+
+
+SEEN: list[tuple[str, int]] = []
+
+
+def _spy(session: object, rows: list[dict[str, object]]) -> None:
+    SEEN.extend((str(r["record_id"]), int(str(r["version"]))) for r in rows)
+
+
+def test_a_domain_hears_of_every_version_written(node: Node, factory: Factory) -> None:
+    # What screening uses to store a person's features: records never import a domain.
+    domains.register(
+        Domain(name="espía", summary="Oye versiones.", on_versions="tests.test_domains:_spy")
+    )
+    try:
+        ana, _ = factory.user("ana", "analyst")
+        view = factory.record(ana, "container", {"number": "CSQU3054383"})
+        assert (view.record.id, 1) in SEEN
+    finally:
+        domains.unregister("espía")
+    assert _spy not in domains.version_hooks()
