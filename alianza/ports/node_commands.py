@@ -151,6 +151,54 @@ def declarations_train(
         show_retrain(done, model_dir)
 
 
+@declarations_app.command("score")
+def declarations_score(
+    user: UserOpt,
+    model_dir: ModelOpt,
+    output: OutOpt,
+    since: Annotated[str, typer.Option("--since", help="Desde el día (AAAA-MM-DD).")],
+    until: Annotated[
+        str | None, typer.Option("--until", help="Hasta el día (por defecto, --since).")
+    ] = None,
+    data_dir: DirOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Puntúa las declaraciones guardadas de esos días: declaration_id,risk (entre 0 y 1)."""
+    import numpy as np
+    import pandas as pd
+
+    first = _day(since, "--since")
+    last = _day(until, "--until") if until else first
+    if last < first:
+        raise InputError.at("--until", "es anterior a --since")
+    _check_output(output)
+    model = _load(model_dir)
+    node = open_cli_node(data_dir)
+    principal = acting(node, user)
+    with node.sessions() as session:
+        frame = store.stored_frame(
+            session, principal=principal, labelled=False, since=first, until=last
+        )
+    if frame.empty:
+        raise InputError.at("--since", "no hay declaraciones guardadas de esos días")
+    _, risk = score_rows(model, frame, quiet=as_json)
+    out = pd.DataFrame({"declaration_id": frame["declaration_id"], "risk": np.round(risk, 6)})
+    write_frame(out, output)
+    with transaction(node.sessions) as session:
+        audit_act(session, node, principal, "ports.score", f"{first}..{last}", {"rows": len(out)})
+    if as_json:
+        emit_json({"output": str(output), "rows": len(out)})
+        return
+    console.print(f"{len(out):,} declaraciones puntuadas en {escape(str(output))}.")
+
+
+def _day(text: str, option: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InputError.at(option, "fecha no válida (AAAA-MM-DD)") from None
+
+
 @declarations_app.command("select")
 def declarations_select(
     user: UserOpt,

@@ -61,6 +61,20 @@ def test_store_train_select_and_confirm_a_label(fresh: FreshNode) -> None:
     assert {m.declaration_id for m in marked} == {r["declaration_id"] for r in rows}
     assert all(0 < m.selection_probability <= 1 for m in marked)
 
+    # Scoring stored rows writes one risk per declaration of those days.
+    scores = fresh.dir.parent / "riesgo.csv"
+    scored = fresh.cli(
+        "ports", "declarations", "score", "--user", "pia", "--model", str(model),
+        "--since", day, "-o", str(scores), "--json",
+    )  # fmt: skip
+    assert scored.returncode == 0, scored.stderr
+    risks = list(csv.DictReader(scores.read_text(encoding="utf-8").splitlines()))
+    assert len(risks) == int((frame["date"].dt.date == last).sum())
+    assert all(0.0 <= float(r["risk"]) <= 1.0 for r in risks)
+    bad = fresh.cli("ports", "declarations", "score", "--user", "pia", "--model", str(model),
+                    "--since", "2026-13-01", "-o", str(scores))  # fmt: skip
+    assert bad.returncode == 2 and "--since" in bad.stderr
+
     # Retraining on the stored rows weighs the chosen ones by their recorded probability;
     # it replaces the model only if it is not worse on the latest weeks.
     again = fresh.cli(
