@@ -6,7 +6,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from fastapi.responses import PlainTextResponse
 
 from alianza.auth.permissions import Principal
@@ -30,7 +30,24 @@ class Group(StrEnum):
     SUBSTANCE = "substance"
 
 
-@router.get("/export", response_class=PlainTextResponse, summary="Exportar incautaciones")
+_EXPORTED = {"schema": {"type": "string"}}
+
+
+# ``Response``: the OpenAPI names the two media types sent, not a text/plain never sent.
+@router.get(
+    "/export",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "CSV (IDS o completo) o JSON, según ``format``",
+            "content": {
+                "text/csv": _EXPORTED,
+                "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
+            },
+        }
+    },
+    summary="Exportar incautaciones",
+)
 def export_seizures(
     node: NodeDep, principal: Reporter, format: Format = Format.IDS
 ) -> PlainTextResponse:
