@@ -39,6 +39,7 @@ PACKAGES: list[str] = [
     "alianza.screening",
     "alianza.ports",
     "alianza.seizures",
+    "alianza.routes",
     "alianza.demo",
 ]
 

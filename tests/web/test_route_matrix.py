@@ -31,6 +31,8 @@ EXPORTERS = frozenset({"analyst", "supervisor"})
 # The IDS report and aggregates of seizures (no personal data); port targeting.
 REPORTERS = frozenset({"analyst", "supervisor", "port_analyst"})
 TARGETERS = frozenset({"supervisor", "port_analyst"})
+# Route interdiction plans (who plans where controls go).
+PLANNERS = frozenset({"analyst", "supervisor", "port_analyst"})
 SUPERVISORS = frozenset({"supervisor"})
 ADMINS = frozenset({"administrator"})
 AUDITORS = frozenset({"administrator", "supervisor"})
@@ -84,6 +86,9 @@ EXPECTED: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", "/api/v1/ports/links"): TARGETERS,
     ("POST", "/api/v1/ports/links/{link_id}/confirm"): TARGETERS,
     ("POST", "/api/v1/ports/links/{link_id}/reject"): TARGETERS,
+    ("GET", "/api/v1/routes/region"): PLANNERS,
+    ("POST", "/api/v1/routes/interdict"): PLANNERS,
+    ("POST", "/api/v1/routes/shortest-path"): PLANNERS,
 }
 
 DUMMY = {
