@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -69,6 +70,12 @@ def test_demo_runs_both_nodes_and_tells_the_story(tmp_path: Path) -> None:
     assert "Inspecciones en Guayaquil" in out and "exploración" in out
     assert "CL-SAI-2026-0412" in out
     assert "propone 1 vínculo(s)" in out and '"decidido_por"' in out
+    # The route scene: the regional network's plans at three budgets, proven, and its map.
+    assert "Rutas del tráfico" in out and "Flujo máximo sin controles" in out
+    assert out.count("│ sí ") >= 3, out[out.find("Rutas del tráfico") :]
+    png = tmp_path / "demo" / "rutas-plan.png"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert json.loads((tmp_path / "demo" / "rutas-plan.geojson").read_text())["features"]
     again = subprocess.run(
         [
             sys.executable,
