@@ -6,6 +6,7 @@
     alianza routes shortest-path NODES.csv LINKS.csv --budget B -o PLAN.json [--time-limit S]
     alianza routes rounds NODES.csv LINKS.csv --budget B --rounds N -o ROUNDS.json
     alianza routes region --out DIR          the shipped regional network, to edit
+    alianza routes plans list|show --as USER  plans kept on the node (made through the API)
 
 ``--region`` instead of the two files uses the shipped regional network (its capacities
 estimated from its seizure file). Bad input: exit code 2 and one line naming the file,
@@ -22,7 +23,18 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from alianza.cli_support import err_console
+from alianza.cli_support import (
+    DirOpt,
+    JsonOpt,
+    UserOpt,
+    acting,
+    by_prefix,
+    console,
+    emit_json,
+    err_console,
+    id_column,
+    open_cli_node,
+)
 from alianza.errors import InputError
 from alianza.routes import planning
 from alianza.routes.estimate import DEFAULT_SEIZURE_RATE, estimate, load_seizures
@@ -282,8 +294,73 @@ def region_command(
         err_console.print(f"escrito {path}")
 
 
+plans_app = typer.Typer(
+    help="Planes guardados en el nodo (los de su institución).", no_args_is_help=True
+)
+
+
+@plans_app.command("list")
+def plans_list(
+    user: UserOpt,
+    limit: Annotated[int, typer.Option("--limit", help="Cuántos (1 a 1000).")] = 50,
+    data_dir: DirOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Los planes de su institución, los más nuevos primero."""
+    from alianza.routes import store
+
+    if not 1 <= limit <= 1000:
+        raise InputError.at("--limit", "entre 1 y 1000")
+    node = open_cli_node(data_dir)
+    principal = acting(node, user)
+    with node.sessions() as session:
+        rows = [store.summary(p) for p in store.plans(session, principal=principal, limit=limit)]
+    if as_json:
+        emit_json({"plans": rows})
+        return
+    table = Table(id_column("plan"), "modelo", "red", "presupuesto", "antes", "después", "óptimo")
+    for r in rows:
+        table.add_row(
+            r["id"],
+            r["model"],
+            r["network"],
+            f"{r['budget']:g}",
+            _figure(r["before"]),
+            _figure(r["after"]),
+            "sí" if r["optimal"] else "no",
+        )
+    console.print(table)
+
+
+@plans_app.command("show")
+def plans_show(
+    plan_id: Annotated[str, typer.Argument(help="Id del plan (o sus primeros caracteres).")],
+    user: UserOpt,
+    data_dir: DirOpt = None,
+) -> None:
+    """Un plan completo (JSON)."""
+    from alianza.auth.permissions import visible
+    from alianza.routes import store
+    from alianza.routes.models import RoutePlan
+
+    node = open_cli_node(data_dir)
+    principal = acting(node, user)
+    with node.sessions() as session:
+        full = by_prefix(
+            session,
+            column=RoutePlan.id,
+            visible=visible(principal, store.PLAN, RoutePlan),
+            prefix=plan_id,
+            name="PLAN_ID",
+            missing=f"No existe el plan {plan_id}.",
+        )
+        found = store.plan(session, principal=principal, plan_id=full)
+        emit_json(store.summary(found) | {"result": json.loads(found.result)})
+
+
 def register(app: typer.Typer) -> None:
     """Add ``alianza routes ...`` to the main CLI."""
+    routes_app.add_typer(plans_app, name="plans")
     routes_app.command("interdict")(interdict_command)
     routes_app.command("shortest-path")(shortest_path_command)
     routes_app.command("rounds")(rounds_command)

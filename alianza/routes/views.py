@@ -2,27 +2,27 @@
 supervisors: the action ``plan_interdiction``).
 
 A plan is computed on the shipped regional network, or on a network sent as the
-contract's two CSVs in the body (at most ``MAX_CSV`` characters each), never stored: a
-plan says where controls will be, so each request is written to the audit log (who,
-budget, which network, the result's figures) and nothing else is kept. Solving is
+contract's two CSVs in the body (at most ``MAX_CSV`` characters each; the network itself
+is not kept). The plan is kept for the agency that made it (``store.py``: only its planners
+see it, ``policy.py``) and written to the audit log; its id comes back as ``plan_id``. Solving is
 bounded by ``time_limit`` (at most 30 s: a request, not a batch job; the CLI has no
 cap) and runs in FastAPI's thread pool.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from alianza.audit.service import audit_act
 from alianza.auth.permissions import Principal
-from alianza.routes import planning
+from alianza.routes import planning, store
 from alianza.routes.network import Network, parse
 from alianza.web.deps import NodeDep, require, unit
 
-PLAN = "plan_interdiction"
+PLAN = store.PLAN
 MAX_CSV = 5_000_000
 router = APIRouter(prefix="/api/v1/routes", tags=["rutas"])
 Planner = Annotated[Principal, require(PLAN)]
@@ -52,17 +52,17 @@ def _network(body: NetworkIn | None) -> Network:
     return parse(body.nodes_csv, body.links_csv)
 
 
-def _audit(node: Any, principal: Principal, action: str, body: PlanIn, out: dict[str, Any]) -> None:
-    keep = ("flow_before", "flow_after", "cost_before", "cost_after", "optimal", "budget")
+def _keep(node: Any, principal: Principal, model: str, body: PlanIn, out: dict[str, Any]) -> str:
     with unit(node) as session:
-        audit_act(
+        kept = store.keep(
             session,
-            node,
-            principal,
-            action,
-            "región" if body.network is None else "red enviada",
-            {k: out[k] for k in keep if k in out} | {"controls": len(out["interdicted"])},
+            node=node,
+            principal=principal,
+            model=model,
+            network="región" if body.network is None else "red enviada",
+            body=out,
         )
+        return kept.id
 
 
 @router.get("/region", summary="Red regional incluida (GeoJSON)")
@@ -76,7 +76,7 @@ def region_geojson(node: NodeDep, principal: Planner) -> dict[str, Any]:
 def interdict(body: PlanIn, node: NodeDep, principal: Planner) -> dict[str, Any]:
     network = _network(body.network)
     out, drawn = planning.interdict(network, body.budget, time_limit=body.time_limit)
-    _audit(node, principal, "routes.interdict", body, out)
+    out["plan_id"] = _keep(node, principal, "max_flow", body, out)
     if body.geojson:
         from alianza.routes import maps
 
@@ -94,5 +94,24 @@ def interdict(body: PlanIn, node: NodeDep, principal: Planner) -> dict[str, Any]
 def shortest_path(body: PlanIn, node: NodeDep, principal: Planner) -> dict[str, Any]:
     network = _network(body.network)
     out = planning.shortest_path(network, body.budget, time_limit=body.time_limit)
-    _audit(node, principal, "routes.shortest_path", body, out)
+    out["plan_id"] = _keep(node, principal, "shortest_path", body, out)
     return out
+
+
+@router.get("/plans", summary="Planes de la institución, del más reciente al más antiguo")
+def list_plans(
+    node: NodeDep, principal: Planner, limit: Annotated[int, Query(ge=1, le=1000)] = 100
+) -> dict[str, Any]:
+    with unit(node) as session:
+        return {
+            "plans": [
+                store.summary(p) for p in store.plans(session, principal=principal, limit=limit)
+            ]
+        }
+
+
+@router.get("/plans/{plan_id}", summary="Un plan, con su resultado completo")
+def get_plan(plan_id: str, node: NodeDep, principal: Planner) -> dict[str, Any]:
+    with unit(node) as session:
+        found = store.plan(session, principal=principal, plan_id=plan_id)
+        return store.summary(found) | {"result": json.loads(found.result)}

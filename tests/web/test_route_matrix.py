@@ -89,6 +89,8 @@ EXPECTED: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", "/api/v1/routes/region"): PLANNERS,
     ("POST", "/api/v1/routes/interdict"): PLANNERS,
     ("POST", "/api/v1/routes/shortest-path"): PLANNERS,
+    ("GET", "/api/v1/routes/plans"): PLANNERS,
+    ("GET", "/api/v1/routes/plans/{plan_id}"): PLANNERS,
 }
 
 DUMMY = {
@@ -97,6 +99,7 @@ DUMMY = {
     "username": "nadie",
     "decision": "approve",
     "link_id": "00000000-0000-4000-8000-000000000000",
+    "plan_id": "00000000-0000-4000-8000-000000000000",
 }
 
 
