@@ -8,11 +8,12 @@ says how to edit the files. Capacities are left empty there and estimated from
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
 
-from alianza.routes.estimate import Estimate, estimate, parse_seizures
+from alianza.routes.estimate import Estimate, Seizure, estimate, parse_seizures
 from alianza.routes.network import Link, Network, check, parse_links, parse_places
 
 DATA = files("alianza.routes") / "data"
@@ -36,9 +37,16 @@ def _estimated(seizure_rate: float) -> tuple[Network, Estimate]:
     return network, found
 
 
-def region(seizure_rate: float = 0.25) -> tuple[Network, Estimate]:
-    """The shipped network with every capacity filled in, and the account of the estimate."""
-    network, found = _estimated(seizure_rate)
+def region(seizure_rate: float = 0.25, extra: Sequence[Seizure] = ()) -> tuple[Network, Estimate]:
+    """The shipped network with every capacity filled in, and the account of the estimate
+    (``extra``: more seizures, such as the node's own, added to the shipped file's)."""
+    if extra:
+        base, _ = _estimated(seizure_rate)
+        shipped = parse_seizures(_read("region_seizures.csv"), "region_seizures.csv")
+        found = estimate(base, [*shipped, *extra], seizure_rate=seizure_rate)
+        network = base
+    else:
+        network, found = _estimated(seizure_rate)
     links = [
         Link(x.source, x.target, x.mode, cap, x.interdiction_cost, x.length, x.delay)
         for x, cap in zip(network.links, found.capacities, strict=True)

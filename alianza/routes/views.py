@@ -18,6 +18,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from alianza.auth.permissions import Principal
+from alianza.errors import InputError
 from alianza.routes import planning, store
 from alianza.routes.network import Network, parse
 from alianza.web.deps import NodeDep, require, unit
@@ -42,14 +43,30 @@ class PlanIn(BaseModel):
     time_limit: float = Field(20.0, gt=0, le=30, allow_inf_nan=False, description="Segundos")
     network: NetworkIn | None = Field(None, description="Sin red: la red regional incluida")
     geojson: bool = Field(False, description="Incluir el GeoJSON del plan y los flujos")
+    node_seizures: bool = Field(
+        False,
+        description=(
+            "Red regional: estimar los flujos también con las incautaciones de cocaína "
+            "registradas en este nodo (las que usted puede ver)"
+        ),
+    )
 
 
-def _network(body: NetworkIn | None) -> Network:
-    if body is None:
-        from alianza.routes.region import region
+def _network(body: PlanIn, node: Any, principal: Principal) -> Network:
+    if body.network is not None:
+        if body.node_seizures:
+            raise InputError.at("node_seizures", "solo con la red regional (sin 'network')")
+        return parse(body.network.nodes_csv, body.network.links_csv)
+    from alianza.routes.region import region
 
+    if not body.node_seizures:
         return region()[0]
-    return parse(body.nodes_csv, body.links_csv)
+    from alianza.routes.estimate import from_registry
+    from alianza.seizures import service as seizures
+
+    with unit(node) as session:
+        rows = list(seizures.masses(session, principal=principal))
+    return region(extra=from_registry(rows))[0]
 
 
 def _keep(node: Any, principal: Principal, model: str, body: PlanIn, out: dict[str, Any]) -> str:
@@ -68,13 +85,14 @@ def _keep(node: Any, principal: Principal, model: str, body: PlanIn, out: dict[s
 @router.get("/region", summary="Red regional incluida (GeoJSON)")
 def region_geojson(node: NodeDep, principal: Planner) -> dict[str, Any]:
     from alianza.routes import maps
+    from alianza.routes.region import region
 
-    return maps.network_geojson(_network(None))
+    return maps.network_geojson(region()[0])
 
 
 @router.post("/interdict", summary="Plan de interdicción de flujo máximo (Wood 1993)")
 def interdict(body: PlanIn, node: NodeDep, principal: Planner) -> dict[str, Any]:
-    network = _network(body.network)
+    network = _network(body, node, principal)
     out, drawn = planning.interdict(network, body.budget, time_limit=body.time_limit)
     out["plan_id"] = _keep(node, principal, "max_flow", body, out)
     if body.geojson:
@@ -92,7 +110,7 @@ def interdict(body: PlanIn, node: NodeDep, principal: Planner) -> dict[str, Any]
 
 @router.post("/shortest-path", summary="Interdicción de la ruta más barata (Israeli y Wood)")
 def shortest_path(body: PlanIn, node: NodeDep, principal: Planner) -> dict[str, Any]:
-    network = _network(body.network)
+    network = _network(body, node, principal)
     out = planning.shortest_path(network, body.budget, time_limit=body.time_limit)
     out["plan_id"] = _keep(node, principal, "shortest_path", body, out)
     return out

@@ -100,6 +100,24 @@ def _visible(session: Session, principal: Principal) -> Iterator[tuple[str, dict
         yield view.record.id, json.loads(data) if data else {}
 
 
+def masses(session: Session, *, principal: Principal) -> Iterator[dict[str, Any]]:
+    """Where and how much was seized, for flow estimates (``alianza.routes.estimate``):
+    mass, year, port, coordinates and substance of each seizure the principal may see,
+    nothing else (no reference, no person, no note). Seizures without a mass are left out."""
+    authorize(principal, REPORT, KindOf(KIND))
+    for _, data in _visible(session, principal):
+        if not data.get("quantity_kg"):
+            continue
+        yield {
+            "kilograms": float(data["quantity_kg"]),
+            "year": int(str(data["date"])[:4]),
+            "port": data.get("port") or "",
+            "lat": data.get("latitude"),
+            "lon": data.get("longitude"),
+            "substance": str(data["substance"]).lower(),
+        }
+
+
 def export(
     session: Session,
     *,

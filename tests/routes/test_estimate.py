@@ -31,7 +31,7 @@ def test_throughput_spreads_back_to_the_production_zone() -> None:
         [Seizure(1000.0, 2022, locode="ECGYE"), Seizure(1000.0, 2023, place="g")],
         seizure_rate=0.25,
     )
-    # 2,000 kg over two years at a rate of 1/4: 4,000 kg a year through Guayaquil.
+    # 1,000 kg in its busiest year at a rate of 1/4: 4,000 kg a year through Guayaquil.
     assert found.throughput == {"g": pytest.approx(4000.0)}
     caps = dict(zip([(x.source, x.target) for x in net.links], found.capacities, strict=True))
     assert caps[("g", "d")] == 4000 and caps[("h", "g")] == 4000

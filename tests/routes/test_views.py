@@ -98,3 +98,34 @@ def test_the_regional_network_through_the_api(client: TestClient, factory: Facto
     assert {
         p["model"] for p in client.get("/api/v1/routes/plans", headers=_auth(token)).json()["plans"]
     } == {"max_flow", "shortest_path"}
+
+
+def test_the_nodes_own_seizures_feed_the_regional_flows(
+    client: TestClient, factory: Factory
+) -> None:
+    analyst, token = factory.user("ana", "analyst")
+    without = client.post("/api/v1/routes/interdict", json={"budget": 0}, headers=_auth(token))
+    # 80 t of cocaine at Guayaquil's Contecon terminal (its UN/LOCODE in the network), and
+    # a heroin seizure that says nothing about cocaine's routes.
+    for reference, substance, kg in (("EC-1", "cocaína", 80_000.0), ("EC-2", "heroína", 5e5)):
+        factory.record(
+            analyst,
+            "seizure",
+            {
+                "reference": reference,
+                "date": "2025-03-02",
+                "country": "EC",
+                "place": "Guayaquil",
+                "port": "ECGYE",
+                "substance": substance,
+                "quantity_kg": kg,
+            },
+        )
+    body = {"budget": 0, "node_seizures": True}
+    with_node = client.post("/api/v1/routes/interdict", json=body, headers=_auth(token))
+    assert with_node.status_code == 200, with_node.text
+    assert with_node.json()["flow_before"] > without.json()["flow_before"]
+    assert any("incautaciones" in n for n in with_node.json()["notes"])
+    sent = {"budget": 0, "node_seizures": True, "network": {"nodes_csv": NODES, "links_csv": LINKS}}
+    refused = client.post("/api/v1/routes/interdict", json=sent, headers=_auth(token))
+    assert refused.status_code == 422 and "node_seizures" in refused.text
