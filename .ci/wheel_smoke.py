@@ -146,6 +146,18 @@ def main() -> None:
         server.terminate()
         server.wait(timeout=30)
     step("audit verify", [alianza, "audit", "verify", "--dir", node], cwd=work, env=env)
+    # The shipped regional network and the map's outlines are package data: a plan and
+    # its map from the installed wheel prove they were packaged.
+    plan, png = work / "plan.json", work / "plan.png"
+    step(
+        "routes interdict --region",
+        [alianza, "routes", "interdict", "--region", "--budget", "5", "-o", str(plan),
+         "--map", str(png), "--quiet"],
+        cwd=work,
+        env=env,
+    )  # fmt: skip
+    if not json.loads(plan.read_text())["optimal"] or png.read_bytes()[:4] != b"\x89PNG":
+        raise SystemExit("wheel smoke test: the regional plan or its map is wrong")
     print("wheel smoke test: passed", flush=True)
 
 
