@@ -40,6 +40,7 @@ PACKAGES: list[str] = [
     "alianza.ports",
     "alianza.seizures",
     "alianza.routes",
+    "alianza.corridor",
     "alianza.demo",
 ]
 

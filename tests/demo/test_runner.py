@@ -76,6 +76,10 @@ def test_demo_runs_both_nodes_and_tells_the_story(tmp_path: Path) -> None:
     png = tmp_path / "demo" / "rutas-plan.png"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert json.loads((tmp_path / "demo" / "rutas-plan.geojson").read_text())["features"]
+    # The corridor scene: a plan within the bound, blocked households out with the reason.
+    assert "Corredor humanitario" in out and "bloqueo de protección" in out
+    plan = json.loads((tmp_path / "demo" / "corredor-plan.json").read_text())
+    assert 0 < plan["persons_scheduled"] <= plan["upper_bound"]
     again = subprocess.run(
         [
             sys.executable,
