@@ -8,12 +8,31 @@ encodable, so an error about hostile text never becomes an error of its own.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
 
 from alianza.codes.text import safe, shown
 from alianza.errors import AlianzaError, FieldProblem, InputError
+
+
+@dataclass(slots=True, frozen=True)
+class RowProblem:
+    """One refused row of a file: the row as a spreadsheet numbers it (the header is row
+    1), the field, the reason. Every file contract (registries, declarations, seizures)
+    reports its bad rows with it."""
+
+    row: int
+    field: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"fila {self.row}, {self.field}: {self.reason}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"row": self.row, "field": self.field, "reason": self.reason}
+
 
 _MESSAGES = {
     "missing": "falta este campo obligatorio",

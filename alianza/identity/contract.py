@@ -22,6 +22,7 @@ from datetime import date
 from pathlib import Path
 
 from alianza.codes.countries import country_names
+from alianza.codes.problems import RowProblem
 from alianza.errors import FieldProblem, InputError
 from alianza.identity.documents import DOCUMENT_TYPES
 
@@ -39,18 +40,6 @@ HEADER = (
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _SEXES = frozenset({"M", "F"})
 MAX_FIELD = 200
-
-
-@dataclass(slots=True, frozen=True)
-class RowProblem:
-    """One bad row: where, which field, why."""
-
-    row: int
-    field: str
-    reason: str
-
-    def __str__(self) -> str:
-        return f"fila {self.row}, {self.field}: {self.reason}"
 
 
 @dataclass(slots=True)

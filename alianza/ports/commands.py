@@ -28,8 +28,9 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from alianza.cli_support import JsonOpt, console, emit_json, err_console
+from alianza.codes.problems import RowProblem
 from alianza.errors import InputError
-from alianza.ports.contract import Declarations, RowProblem, read_declarations
+from alianza.ports.contract import Declarations, read_declarations
 
 if TYPE_CHECKING:
     import numpy as np

@@ -55,6 +55,7 @@ from stdnum import iso6346
 from stdnum.exceptions import ValidationError as StdnumError
 
 from alianza.codes.countries import country_names
+from alianza.codes.problems import RowProblem
 from alianza.errors import FieldProblem, InputError
 
 SCORE_HEADER = (
@@ -96,18 +97,6 @@ _STDNUM_REASONS = {
     "InvalidLength": "largo incorrecto",
     "InvalidFormat": "formato incorrecto",
 }
-
-
-@dataclass(slots=True, frozen=True)
-class RowProblem:
-    """One broken rule: the row (as a spreadsheet numbers it), the field, the reason."""
-
-    row: int
-    field: str
-    reason: str
-
-    def __str__(self) -> str:
-        return f"fila {self.row}, {self.field}: {self.reason}"
 
 
 @dataclass(slots=True)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from alianza.codes.problems import RowProblem
 from alianza.codes.text import shown
 from alianza.errors import InputError
 from alianza.records.kinds import SeizureData, validate_data
@@ -50,18 +51,6 @@ IDS_COLUMNS: tuple[tuple[str, str], ...] = (
     ("vessel_imo", "vessel_imo"),
 )
 FORMATS = ("ids", "csv", "json")
-
-
-@dataclass(frozen=True, slots=True)
-class RowProblem:
-    """One refused row: where (``fila 3``), which field, why."""
-
-    row: int
-    field: str
-    reason: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"row": self.row, "field": self.field, "reason": self.reason}
 
 
 @dataclass(slots=True)

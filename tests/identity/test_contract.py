@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from alianza.codes.problems import RowProblem
 from alianza.errors import InputError
-from alianza.identity.contract import HEADER, MAX_FIELD, RowProblem, read_registry, write_csv
+from alianza.identity.contract import HEADER, MAX_FIELD, read_registry, write_csv
 from alianza.identity.synthetic import CHILE, corrupt, population
 
 Row = dict[str, str]
