@@ -17,6 +17,7 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Column
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
@@ -178,3 +179,18 @@ def by_prefix(
             f"{', '.join(found[:_SHOWN])}{more}; escriba más caracteres",
         )
     return found[0]
+
+
+def progress_bar(*, quiet: bool = False, transient: bool = False) -> Progress:
+    """The progress bar of long commands (imports, training, scoring), on stderr so that
+    stdout stays the command's result; ``quiet`` (``--json``, ``--quiet``) hides it,
+    ``transient`` clears it when done."""
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=transient,
+        disable=quiet,
+    )

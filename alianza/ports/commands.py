@@ -25,9 +25,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from alianza.cli_support import JsonOpt, console, emit_json, err_console
+from alianza.cli_support import JsonOpt, console, emit_json, err_console, progress_bar
 from alianza.codes.problems import RowProblem
 from alianza.errors import InputError
 from alianza.ports.contract import Declarations, read_declarations
@@ -52,19 +51,7 @@ SHOWN = 20
 CHUNK = 250_000
 
 
-def _progress(*, quiet: bool = False) -> Progress:
-    return Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-        disable=quiet,
-    )
-
-
-def _check_output(output: Path) -> None:
+def check_output(output: Path) -> None:
     if not output.parent.is_dir():
         raise InputError.at("--output", f"la carpeta {output.parent} no existe")
 
@@ -85,7 +72,7 @@ class _null:
         return None
 
 
-def _report(problems: list[RowProblem], name: str, report: Path, *, quiet: bool) -> None:
+def report_problems(problems: list[RowProblem], name: str, report: Path, *, quiet: bool) -> None:
     if not problems:
         report.unlink(missing_ok=True)
         return
@@ -123,7 +110,7 @@ def write_frame(frame: pd.DataFrame, path: Path) -> None:
         raise
 
 
-def _load(directory: Path) -> RiskModel:
+def load_model(directory: Path) -> RiskModel:
     from alianza.ports.model import load
 
     return load(directory)
@@ -135,7 +122,7 @@ def score_rows(
     """Features and risk of every row of ``frame``, with a progress bar by rows."""
     import numpy as np
 
-    with _progress(quiet=quiet) as bar:
+    with progress_bar(quiet=quiet, transient=True) as bar:
         task = bar.add_task("calculando rasgos", total=len(frame))
         features = model.features_of(frame)
         bar.update(task, description="puntuando", completed=0)
@@ -177,7 +164,7 @@ def train_command(
         raise InputError.at("--force", "solo tiene sentido con --replace")
     found = _read(file, labels=True, strict=strict, quiet=as_json)
     stages = 5
-    with _progress(quiet=as_json) as bar:
+    with progress_bar(quiet=as_json, transient=True) as bar:
         task = bar.add_task("entrenando", total=stages)
 
         def step(message: str) -> None:
@@ -190,7 +177,7 @@ def train_command(
             models.save(trained, model_dir)
             done = models.Retrained(trained, model_dir, True, None)
         bar.update(task, completed=stages)
-    _report(found.problems, file.name, done.directory / "rechazadas.csv", quiet=as_json)
+    report_problems(found.problems, file.name, done.directory / "rechazadas.csv", quiet=as_json)
     meta = done.model.meta
     summary = {
         "model": str(done.directory),
@@ -286,13 +273,13 @@ def score_command(
     import pandas as pd
 
     started = time.monotonic()
-    _check_output(output)
-    model = _load(model_dir)
+    check_output(output)
+    model = load_model(model_dir)
     found = _read(file, labels=False, strict=strict, quiet=as_json)
     _, risk = score_rows(model, found.frame, quiet=as_json)
     out = pd.DataFrame({"declaration_id": found.frame["declaration_id"], "risk": np.round(risk, 6)})
     write_frame(out, output)
-    _report(
+    report_problems(
         found.problems, file.name, output.with_name(output.name + ".rechazadas.csv"), quiet=as_json
     )
     summary = {
@@ -327,15 +314,15 @@ def select_command(
     from alianza.ports.selection import choose
 
     started = time.monotonic()
-    _check_output(output)
+    check_output(output)
     choose(__import__("numpy").zeros(1), budget=budget, explore=explore, seed=seed)  # options
-    model = _load(model_dir)
+    model = load_model(model_dir)
     found = _read(file, labels=False, strict=strict, quiet=as_json)
     features, risk = score_rows(model, found.frame, quiet=as_json)
     chosen = choose(risk, budget=budget, explore=explore, seed=seed)
     listing = inspection_list(model, found.frame, features, risk, chosen)
     write_frame(listing, output)
-    _report(
+    report_problems(
         found.problems, file.name, output.with_name(output.name + ".rechazadas.csv"), quiet=as_json
     )
     summary: dict[str, Any] = {

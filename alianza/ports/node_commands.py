@@ -32,6 +32,7 @@ from alianza.cli_support import (
     emit_json,
     id_column,
     open_cli_node,
+    progress_bar,
 )
 from alianza.db import transaction
 from alianza.errors import InputError
@@ -41,11 +42,10 @@ from alianza.ports.commands import (
     OutOpt,
     SeedOpt,
     StrictOpt,
-    _check_output,
-    _load,
-    _progress,
-    _report,
+    check_output,
     inspection_list,
+    load_model,
+    report_problems,
     score_rows,
     show_retrain,
     write_frame,
@@ -74,7 +74,7 @@ def declarations_import(
     node = open_cli_node(data_dir)
     principal = acting(node, user)
     found = read_declarations(file, labels=None, strict=strict)
-    with _progress(quiet=as_json) as bar, transaction(node.sessions) as session:
+    with progress_bar(quiet=as_json, transient=True) as bar, transaction(node.sessions) as session:
         task = bar.add_task("guardando declaraciones", total=len(found.frame))
         stored = store.store_declarations(
             session,
@@ -83,7 +83,9 @@ def declarations_import(
             declarations=found,
             progress=lambda n: bar.advance(task, n),
         )
-    _report(found.problems, file.name, file.with_name(file.name + ".rechazadas.csv"), quiet=as_json)
+    report_problems(
+        found.problems, file.name, file.with_name(file.name + ".rechazadas.csv"), quiet=as_json
+    )
     summary = {**stored.as_dict(), "rejected_rows": found.rejected_rows}
     if as_json:
         emit_json(summary)
@@ -171,8 +173,8 @@ def declarations_score(
     last = _day(until, "--until") if until else first
     if last < first:
         raise InputError.at("--until", "es anterior a --since")
-    _check_output(output)
-    model = _load(model_dir)
+    check_output(output)
+    model = load_model(model_dir)
     node = open_cli_node(data_dir)
     principal = acting(node, user)
     with node.sessions() as session:
@@ -220,9 +222,9 @@ def declarations_select(
         when = date.fromisoformat(day)
     except ValueError:
         raise InputError.at("--day", "fecha no válida (AAAA-MM-DD)") from None
-    _check_output(output)
+    check_output(output)
     choose(np.zeros(1), budget=budget, explore=explore, seed=seed)  # checks the options
-    model = _load(model_dir)
+    model = load_model(model_dir)
     node = open_cli_node(data_dir)
     principal = acting(node, user)
     with node.sessions() as session:

@@ -15,7 +15,6 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy.orm import Session
 
@@ -34,6 +33,7 @@ from alianza.cli_support import (
     id_column,
     one_of,
     open_cli_node,
+    progress_bar,
 )
 from alianza.codes.problems import problems_from_validation
 from alianza.db import transaction
@@ -54,18 +54,6 @@ def _count_lines(path: Path) -> int:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             count += chunk.count(b"\n")
     return count
-
-
-def _progress(*, quiet: bool = False) -> Progress:
-    return Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=False,
-        disable=quiet,
-    )
 
 
 RECORD_HELP = "Registro: su identificador o un prefijo único (al menos 4 caracteres)."
@@ -221,7 +209,7 @@ def records_import(
     }
     stream = path.open(encoding="utf-8", newline="") if path else sys.stdin
     try:
-        with _progress(quiet=as_json) as progress, transaction(node.sessions) as session:
+        with progress_bar(quiet=as_json) as progress, transaction(node.sessions) as session:
             task = progress.add_task("Importando", total=total)
             items = ftm.read_lines(stream) if kind == "ftm" else csvio.read_rows(stream)
             result = import_items(

@@ -19,6 +19,7 @@ from alianza.cli_support import (
     emit_json,
     err_console,
     open_cli_node,
+    progress_bar,
 )
 from alianza.db import transaction
 from alianza.errors import InputError
@@ -27,7 +28,6 @@ from alianza.records.commands import (
     DiscoverableOpt,
     ScopeCountriesOpt,
     ScopeOpt,
-    _progress,
     check_coherent,
     rule_options,
 )
@@ -69,7 +69,7 @@ def seizures_import(
     if checked.problems and strict:
         _report(checked.problems, as_json=as_json, stored=False)
         raise typer.Exit(2)
-    with _progress(quiet=as_json) as progress, transaction(node.sessions) as session:
+    with progress_bar(quiet=as_json) as progress, transaction(node.sessions) as session:
         task = progress.add_task("Importando incautaciones", total=len(checked.rows))
         imported = service.import_checked(
             session,
