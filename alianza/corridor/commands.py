@@ -78,5 +78,8 @@ def plan_command(
 
 def register(app: typer.Typer) -> None:
     """Add ``alianza corridor ...`` to the main CLI."""
+    from alianza.corridor.case_commands import case_app
+
     corridor_app.command("plan")(plan_command)
+    corridor_app.add_typer(case_app, name="case")
     app.add_typer(corridor_app, name="corridor")

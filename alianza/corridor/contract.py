@@ -87,7 +87,7 @@ class CorridorInput(_Model):
         return self.start_date + timedelta(days=self.horizon_days - 1)
 
 
-def _where(loc: tuple[Any, ...], raw: Any) -> str:
+def error_location(loc: tuple[Any, ...], raw: Any) -> str:
     """``departures[3].calls[1].stop`` (with the item's id when it has one)."""
     parts: list[str] = []
     node = raw
@@ -103,7 +103,7 @@ def _where(loc: tuple[Any, ...], raw: Any) -> str:
     return ".".join(parts) or "INPUT.json"
 
 
-_MESSAGES = {
+ERROR_MESSAGES = {
     "missing": "falta este campo",
     "literal_error": "valor no admitido",
     "date_from_datetime_parsing": "fecha inválida (use AAAA-MM-DD)",
@@ -133,8 +133,8 @@ def parse(raw: Any) -> CorridorInput:
         data = CorridorInput.model_validate(raw)
     except ValidationError as exc:
         error = exc.errors()[0]
-        where = _where(tuple(error["loc"]), raw)
-        message = _MESSAGES.get(error["type"], error["msg"])
+        where = error_location(tuple(error["loc"]), raw)
+        message = ERROR_MESSAGES.get(error["type"], error["msg"])
         if error["type"] == "literal_error":
             message = f"valor no admitido ({error['ctx'].get('expected', '')})"
         raise InputError.at(where, message) from None

@@ -1,0 +1,1 @@
+"""The corridor domain's Alembic revisions (branch ``corridor``, on the core's 0005)."""
