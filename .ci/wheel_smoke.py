@@ -158,6 +158,15 @@ def main() -> None:
     )  # fmt: skip
     if not json.loads(plan.read_text())["optimal"] or png.read_bytes()[:4] != b"\x89PNG":
         raise SystemExit("wheel smoke test: the regional plan or its map is wrong")
+    corridor = work / "corredor.json"
+    step(
+        "corridor default",
+        [alianza, "corridor", "default", "-o", str(corridor), "--days", "7"],
+        cwd=work,
+        env=env,
+    )
+    if not json.loads(corridor.read_text())["departures"]:
+        raise SystemExit("wheel smoke test: the shipped corridor has no departures")
     print("wheel smoke test: passed", flush=True)
 
 

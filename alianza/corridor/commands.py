@@ -12,6 +12,10 @@ PLAN.json::
 household still eligible, its departure still boarding it, a seat and room at every
 crossing): re-planning after a change moves nobody who need not move. Without it the plan
 starts afresh. Bad input: exit code 2 and one line naming the item; nothing is written.
+
+``alianza corridor default -o CORRIDOR.json [--start DATE] [--days 60]`` writes the
+corridor shipped with alianza (``data/corridor.json``: stops, daily capacities, bus lines
+and flights) as an INPUT.json without households, to be completed.
 """
 
 from __future__ import annotations
@@ -76,10 +80,45 @@ def plan_command(
     )
 
 
+def default_command(
+    output: Annotated[Path, typer.Option("-o", "--output", help="INPUT.json a completar.")],
+    start: Annotated[str, typer.Option("--start", help="Primer día del plan (AAAA-MM-DD).")] = "",
+    days: Annotated[int, typer.Option("--days", help="Días del horizonte (1 a 366).")] = 60,
+) -> None:
+    """Escribir el corredor por defecto (paradas, capacidades, salidas) sin hogares."""
+    from datetime import date
+
+    from alianza.corridor.synthetic import default_corridor, departures
+
+    if not 1 <= days <= 366:
+        raise InputError.at("--days", "entre 1 y 366")
+    try:
+        first = date.fromisoformat(start) if start else date.today()
+    except ValueError:
+        raise InputError.at("--start", f"fecha inválida '{start[:20]}' (use AAAA-MM-DD)") from None
+    if output.is_dir() or not output.parent.is_dir():
+        raise InputError.at("--output", f"no se puede escribir {output}")
+    stops, runs = departures(first, days)
+    body = {
+        "about": default_corridor()["about"],
+        "start_date": first.isoformat(),
+        "horizon_days": days,
+        "stops": stops,
+        "departures": runs,
+        "households": [],
+    }
+    output.write_text(json.dumps(body, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    err_console.print(
+        f"{len(stops)} paradas y {len(runs):,} salidas en {days} días desde {first}: "
+        f"añada los hogares a {output.name} y planifique con 'alianza corridor plan'."
+    )
+
+
 def register(app: typer.Typer) -> None:
     """Add ``alianza corridor ...`` to the main CLI."""
     from alianza.corridor.case_commands import case_app
 
     corridor_app.command("plan")(plan_command)
+    corridor_app.command("default")(default_command)
     corridor_app.add_typer(case_app, name="case")
     app.add_typer(corridor_app, name="corridor")

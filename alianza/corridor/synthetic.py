@@ -12,46 +12,71 @@ without consent and a few with a protection block.
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
+from functools import cache
+from importlib.resources import files
 from typing import Any
 
 import numpy as np
 
-# (id, name, country, kind, daily capacity, day offset from Santiago on the overland bus)
-CORRIDOR: tuple[tuple[str, str, str, str, int | None, int], ...] = (
-    ("cl-santiago", "Santiago", "CL", "city", None, 0),
-    ("cl-antofagasta", "Antofagasta", "CL", "city", None, 1),
-    ("cl-iquique", "Iquique", "CL", "city", None, 2),
-    ("cl-arica", "Arica", "CL", "city", None, 2),
-    ("x-chacalluta", "Chacalluta–Santa Rosa", "CL", "border", 500, 2),
-    ("pe-tacna", "Tacna", "PE", "city", None, 3),
-    ("pe-lima", "Lima", "PE", "city", None, 4),
-    ("pe-tumbes", "Tumbes", "PE", "city", None, 5),
-    ("x-huaquillas", "Aguas Verdes–Huaquillas", "PE", "border", 500, 5),
-    ("ec-guayaquil", "Guayaquil", "EC", "city", None, 6),
-    ("ec-quito", "Quito", "EC", "city", None, 7),
-    ("x-rumichaca", "Rumichaca", "EC", "border", 450, 7),
-    ("co-cali", "Cali", "CO", "city", None, 8),
-    ("co-bogota", "Bogotá", "CO", "city", None, 9),
-    ("co-cucuta", "Cúcuta", "CO", "city", None, 10),
-    ("x-simon-bolivar", "Puente Simón Bolívar", "CO", "border", 400, 10),
-    ("ve-san-antonio", "San Antonio del Táchira (recepción)", "VE", "reception", 220, 10),
-)
-AIRPORT_RECEPTION = ("ve-maiquetia", "Maiquetía (recepción aérea)", "VE", "reception", 180)
-# Where households wait (share), and the overland bus lines (first stop, buses a day).
-ORIGINS = {
-    "cl-santiago": 0.34,
-    "cl-antofagasta": 0.07,
-    "cl-iquique": 0.06,
-    "cl-arica": 0.04,
-    "pe-lima": 0.21,
-    "ec-guayaquil": 0.09,
-    "ec-quito": 0.11,
-    "co-bogota": 0.08,
-}
-BUS_LINES = {"cl-santiago": 3, "pe-lima": 2, "ec-guayaquil": 1, "co-bogota": 1}
-FLIGHTS = {"cl-santiago": (0, 3), "pe-lima": (1,), "ec-quito": (4,)}
-BUS_SEATS, FLIGHT_SEATS = 45, 180
+
+@cache
+def default_corridor() -> dict[str, Any]:
+    """The corridor shipped as editable data (``data/corridor.json``): stops with their
+    daily capacities and day offsets on the overland bus from Santiago, the bus lines, the
+    flights by weekday, seats, and where households wait."""
+    text = (files("alianza.corridor") / "data" / "corridor.json").read_text(encoding="utf-8")
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
+
+
+def departures(start: date, days: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(stops, departures) of the default corridor over ``days`` days from ``start``, in
+    the planner's INPUT.json shape: every bus line's runs each day, calling at every stop
+    from its first on, and the week's flights."""
+    corridor = default_corridor()
+    route = [s for s in corridor["stops"] if "day" in s]
+    stops = [{k: v for k, v in s.items() if k != "day"} for s in corridor["stops"]]
+    offset = {s["id"]: s["day"] for s in route}
+    out: list[dict[str, Any]] = []
+    for day in range(days):
+        for line in corridor["bus_lines"]:
+            first = line["first_stop"]
+            calls = [
+                {
+                    "stop": s["id"],
+                    "date": (
+                        start + timedelta(days=day + offset[s["id"]] - offset[first])
+                    ).isoformat(),
+                }
+                for s in route
+                if offset[s["id"]] >= offset[first]
+            ]
+            for n in range(line["buses_per_day"]):
+                out.append(
+                    {
+                        "id": f"bus-{first[3:]}-{day:03d}-{n}",
+                        "mode": "bus",
+                        "seats": corridor["bus_seats"],
+                        "calls": calls,
+                    }
+                )
+        for flight in corridor["flights"]:
+            if day % 7 in flight["weekdays"]:
+                when = (start + timedelta(days=day)).isoformat()
+                out.append(
+                    {
+                        "id": f"vuelo-{flight['origin'][3:]}-{day:03d}",
+                        "mode": "flight",
+                        "seats": corridor["flight_seats"],
+                        "calls": [
+                            {"stop": flight["origin"], "date": when},
+                            {"stop": flight["to"], "date": when},
+                        ],
+                    }
+                )
+    return stops, out
 
 
 def instance(
@@ -65,54 +90,10 @@ def instance(
 ) -> dict[str, Any]:
     """An INPUT.json document (``contract.py``)."""
     rng = np.random.default_rng(seed)
-    stops = [
-        {"id": s, "name": n, "country": c, "kind": k, "daily_capacity": cap}
-        for s, n, c, k, cap, _ in CORRIDOR
-    ]
-    stops.append(
-        dict(
-            zip(("id", "name", "country", "kind", "daily_capacity"), AIRPORT_RECEPTION, strict=True)
-        )
-    )
-    offset = {s: off for s, *_, off in CORRIDOR}
-    departures: list[dict[str, Any]] = []
-    for day in range(days):
-        for first, per_day in BUS_LINES.items():
-            route = [s for s, *_ in CORRIDOR if offset[s] >= offset[first]]
-            for n in range(per_day):
-                calls = [
-                    {
-                        "stop": s,
-                        "date": (
-                            start + timedelta(days=day + offset[s] - offset[first])
-                        ).isoformat(),
-                    }
-                    for s in route
-                ]
-                departures.append(
-                    {
-                        "id": f"bus-{first[3:]}-{day:03d}-{n}",
-                        "mode": "bus",
-                        "seats": BUS_SEATS,
-                        "calls": calls,
-                    }
-                )
-        for origin, weekdays in FLIGHTS.items():
-            if day % 7 in weekdays:
-                when = (start + timedelta(days=day)).isoformat()
-                departures.append(
-                    {
-                        "id": f"vuelo-{origin[3:]}-{day:03d}",
-                        "mode": "flight",
-                        "seats": FLIGHT_SEATS,
-                        "calls": [
-                            {"stop": origin, "date": when},
-                            {"stop": AIRPORT_RECEPTION[0], "date": when},
-                        ],
-                    }
-                )
-    origins = list(ORIGINS)
-    weights = np.array(list(ORIGINS.values()))
+    stops, out_departures = departures(start, days)
+    waiting = default_corridor()["origins"]
+    origins = list(waiting)
+    weights = np.array(list(waiting.values()), dtype=float)
     weights /= weights.sum()
     out_households = []
     person = 0
@@ -159,6 +140,6 @@ def instance(
         "start_date": start.isoformat(),
         "horizon_days": days,
         "stops": stops,
-        "departures": departures,
+        "departures": out_departures,
         "households": out_households,
     }
