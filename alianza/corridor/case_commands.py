@@ -35,6 +35,7 @@ from alianza.cli_support import (
     id_column,
     open_cli_node,
 )
+from alianza.corridor import contract
 from alianza.errors import InputError
 
 case_app = typer.Typer(
@@ -45,25 +46,6 @@ case_app = typer.Typer(
 CaseArg = Annotated[str, typer.Argument(help="Id del caso (o sus primeros caracteres).")]
 MemberArg = Annotated[str, typer.Argument(help="Id del integrante en el archivo del hogar.")]
 ReasonOpt = Annotated[str, typer.Option("--reason", help="Motivo (obligatorio).")]
-
-
-def _read_household(path: Path) -> Any:
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        raise InputError.at("HOGAR.json", f"no existe el archivo {path}") from None
-    except IsADirectoryError:
-        raise InputError.at("HOGAR.json", f"{path} es una carpeta") from None
-    except UnicodeDecodeError as exc:
-        raise InputError.at("HOGAR.json", f"no es texto UTF-8 (byte {exc.start})") from None
-    except OSError as exc:
-        raise InputError.at("HOGAR.json", f"no se puede leer ({exc.strerror})") from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError.at(
-            "HOGAR.json", f"JSON mal formado (línea {exc.lineno}, columna {exc.colno}: {exc.msg})"
-        ) from None
 
 
 def _full_id(session: Any, principal: Any, prefix: str) -> str:
@@ -99,7 +81,7 @@ def add_command(
     from alianza.corridor import casework
     from alianza.db import transaction
 
-    raw = _read_household(source)
+    raw = contract.read_json(source, "HOGAR.json")
     node = open_cli_node(data_dir)
     principal = acting(node, user)
     with transaction(node.sessions) as session:

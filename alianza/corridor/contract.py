@@ -182,23 +182,29 @@ def _check_references(data: CorridorInput) -> None:
             members.add(member.id)
 
 
-def load(path: Path) -> CorridorInput:
+def read_json(path: Path, name: str) -> Any:
+    """The JSON document in ``path``; ``InputError`` naming ``name`` when the file is
+    missing, unreadable, not UTF-8 or not JSON."""
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except FileNotFoundError:
-        raise InputError.at("INPUT.json", f"no existe el archivo {path}") from None
+        raise InputError.at(name, f"no existe el archivo {path}") from None
     except IsADirectoryError:
-        raise InputError.at("INPUT.json", f"{path} es una carpeta") from None
+        raise InputError.at(name, f"{path} es una carpeta") from None
     except UnicodeDecodeError as exc:
-        raise InputError.at("INPUT.json", f"no es texto UTF-8 (byte {exc.start})") from None
+        raise InputError.at(name, f"no es texto UTF-8 (byte {exc.start})") from None
     except OSError as exc:
-        raise InputError.at("INPUT.json", f"no se puede leer ({exc.strerror})") from None
+        raise InputError.at(name, f"no se puede leer ({exc.strerror})") from None
     try:
-        raw = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError.at(
-            "INPUT.json", f"JSON mal formado (línea {exc.lineno}, columna {exc.colno}: {exc.msg})"
+            name, f"JSON mal formado (línea {exc.lineno}, columna {exc.colno}: {exc.msg})"
         ) from None
+
+
+def load(path: Path) -> CorridorInput:
+    raw = read_json(path, "INPUT.json")
     if not isinstance(raw, dict):
         raise InputError.at("INPUT.json", "se esperaba un objeto JSON")
     return parse(raw)
