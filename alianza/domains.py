@@ -74,6 +74,10 @@ class Domain:
     # versions are written locally (``rows``: the version rows as inserted), for what a
     # domain derives from them (screening stores each person's comparison features).
     on_versions: str | None = None
+    # Signed node-to-node message types this domain answers -> ``"module:function"``
+    # (session, node, opened) -> reply body; ``exchange.handlers`` verifies the envelope
+    # (peer, signature, addressee, time, replay) before calling it.
+    messages: Mapping[str, str] = field(default_factory=dict)
 
 
 def load(ref: str) -> Any:
@@ -178,6 +182,15 @@ def grants() -> dict[str, frozenset[str]]:
                 raise ValueError(f"action {action!r} declared by two domains")
             table[action] = frozenset(roles)
     return table
+
+
+def message_handler(kind: str) -> Callable[..., dict[str, Any]] | None:
+    """The function a domain declared for a signed message type, or None."""
+    for domain in domains():
+        ref = domain.messages.get(kind)
+        if ref:
+            return load(ref)  # type: ignore[no-any-return]
+    return None
 
 
 def start(app: FastAPI, node: Node) -> None:

@@ -23,10 +23,34 @@ DOMAIN = Domain(
     commands="alianza.corridor.commands:register",
     models=("alianza.corridor.models",),
     migrations="alianza.corridor.migrations",
-    rules=("alianza.corridor.policy:CASE_RULE",),
-    # Casework is humanitarian, not police work: no police role holds either action.
+    rules=tuple(
+        f"alianza.corridor.policy:{rule}"
+        for rule in (
+            "CASE_RULE",
+            "SENT_RULE",
+            "RECEIVED_RULE",
+            "CHECKIN_RULE",
+            "CONFLICT_RULE",
+            "BREACH_RULE",
+        )
+    ),
+    # Casework is humanitarian, not police work: no police role manages or approves cases,
+    # or sends their manifests. At a crossing, the border officer reads the manifest of
+    # the persons expected (only their leg's fields) and records them passing.
     grants={
         "manage_returns": frozenset({"caseworker", "supervisor"}),
         "approve_returns": frozenset({"supervisor"}),
+        "send_manifests": frozenset({"caseworker", "supervisor"}),
+        "read_manifests": frozenset({"caseworker", "supervisor", "border_officer"}),
+        "record_checkins": frozenset({"caseworker", "supervisor", "border_officer"}),
+        # A person settles two check-ins that contradict each other.
+        "settle_checkins": frozenset({"caseworker", "supervisor"}),
+        # The breach register and retention: the node's administrators and supervisors,
+        # and the node itself (retention runs on its own).
+        "protect_data": frozenset({"administrator", "supervisor", "system"}),
+    },
+    messages={
+        "corridor.manifest": "alianza.corridor.messages:receive_manifest",
+        "corridor.checkins": "alianza.corridor.messages:receive_checkins",
     },
 )

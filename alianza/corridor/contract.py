@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
 
@@ -31,6 +31,7 @@ from alianza.errors import InputError
 
 MAX_HORIZON = 3660
 MAX_ITEMS = 1_000_000
+M = TypeVar("M", bound=BaseModel)
 
 
 class _Model(BaseModel):
@@ -127,17 +128,27 @@ ERROR_MESSAGES = {
 }
 
 
-def parse(raw: Any) -> CorridorInput:
-    """Check the decoded JSON: its shape, then what the shape cannot say."""
+def validated(model: type[M], raw: Any, *, prefix: str = "") -> M:
+    """``raw`` checked against ``model``; the first problem raises ``InputError`` naming
+    the item by its path (and its id where it has one)."""
     try:
-        data = CorridorInput.model_validate(raw)
+        return model.model_validate(raw)
     except ValidationError as exc:
         error = exc.errors()[0]
         where = error_location(tuple(error["loc"]), raw)
         message = ERROR_MESSAGES.get(error["type"], error["msg"])
         if error["type"] == "literal_error":
             message = f"valor no admitido ({error['ctx'].get('expected', '')})"
-        raise InputError.at(where, message) from None
+        elif error["type"] == "extra_forbidden":
+            message = "campo no admitido"
+        elif error["type"] == "value_error":
+            message = str(error.get("ctx", {}).get("error", error["msg"]))
+        raise InputError.at(f"{prefix}{where}" if prefix else where, message) from None
+
+
+def parse(raw: Any) -> CorridorInput:
+    """Check the decoded JSON: its shape, then what the shape cannot say."""
+    data = validated(CorridorInput, raw)
     _check_references(data)
     return data
 

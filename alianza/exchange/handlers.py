@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from alianza import domains
 from alianza.audit.service import audit_act
 from alianza.auth.permissions import Principal
 from alianza.errors import AuthenticationError, InputError
@@ -131,10 +132,15 @@ def handle(
         raise AuthenticationError(f"{opened.peer.node_id} dice ser {node.agency}: se rechaza.")
     kind = opened.envelope["type"]
     handler = HANDLERS.get(kind)
-    if handler is None:
+    plugged = None if handler is not None else domains.message_handler(kind)
+    if handler is None and plugged is None:
         raise InputError.at("envelope.type", f"tipo de mensaje desconocido '{kind}'")
     try:
-        body = handler(session, node, opened, limiter)
+        if handler is not None:
+            body = handler(session, node, opened, limiter)
+        else:
+            assert plugged is not None
+            body = plugged(session, node, opened)
     except (ValueError, KeyError, TypeError) as exc:
         # A signed but malformed body is the peer's bad input, not our crash.
         raise InputError.at("body", f"contenido mal formado ({type(exc).__name__})") from None

@@ -107,7 +107,7 @@ def test_a_household_walks_the_whole_workflow(node: Node, staff: dict[str, Princ
         with pytest.raises(PermissionDenied):
             casework.move(session, node, cata, found.id, "approved", "listo")
         casework.move(session, node, sofi, found.id, "approved", "revisado por supervisión")
-        casework.move(session, node, cata, found.id, "scheduled", "bus del 20 de diciembre")
+        casework.move(session, node, cata, found.id, "scheduled", "bus del 20 de diciembre", departure="bus-20")
         with pytest.raises(Conflict, match="confirmar el consentimiento al embarcar"):
             casework.move(session, node, cata, found.id, "departed", "salió el bus")
         casework.confirm_boarding(session, node, cata, found.id, "m1")
@@ -219,7 +219,7 @@ def test_withdrawal_before_boarding_withdraws_the_case(
         found = casework.register(session, node, cata, household())
         to_screening(session, node, cata, found.id)
         casework.move(session, node, sofi, found.id, "approved", "revisado")
-        casework.move(session, node, cata, found.id, "scheduled", "bus")
+        casework.move(session, node, cata, found.id, "scheduled", "bus", departure="bus-1")
         casework.confirm_boarding(session, node, cata, found.id, "m1")
         done = casework.withdraw_consent(session, node, cata, found.id, "m2", "decidió quedarse")
         assert done.status == "withdrawn"
@@ -235,7 +235,7 @@ def test_withdrawal_after_departure_is_refused(node: Node, staff: dict[str, Prin
         found = casework.register(session, node, cata, household())
         to_screening(session, node, cata, found.id)
         casework.move(session, node, sofi, found.id, "approved", "revisado")
-        casework.move(session, node, cata, found.id, "scheduled", "bus")
+        casework.move(session, node, cata, found.id, "scheduled", "bus", departure="bus-1")
         for ref in ("m1", "m2"):
             casework.confirm_boarding(session, node, cata, found.id, ref)
         casework.move(session, node, cata, found.id, "departed", "salió")
