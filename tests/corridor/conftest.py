@@ -28,8 +28,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         return
     skip = pytest.mark.skip(reason="sin base de datos: se prueba una vez, con SQLite")
     for item in items:
-        # Casework (test_casework.py) is on the node's database: it runs on both.
-        if "tests/corridor/" in str(item.fspath) and "test_casework" not in str(item.fspath):
+        # Casework, protection and check-ins are on the node's database: they run on both.
+        on_node = ("test_casework", "test_protection", "test_checkins")
+        path = str(item.fspath)
+        if "tests/corridor/" in path and not any(name in path for name in on_node):
             item.add_marker(skip)
 
 

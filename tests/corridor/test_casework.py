@@ -107,7 +107,9 @@ def test_a_household_walks_the_whole_workflow(node: Node, staff: dict[str, Princ
         with pytest.raises(PermissionDenied):
             casework.move(session, node, cata, found.id, "approved", "listo")
         casework.move(session, node, sofi, found.id, "approved", "revisado por supervisión")
-        casework.move(session, node, cata, found.id, "scheduled", "bus del 20 de diciembre", departure="bus-20")
+        casework.move(
+            session, node, cata, found.id, "scheduled", "bus del 20 de diciembre", departure="b-20"
+        )
         with pytest.raises(Conflict, match="confirmar el consentimiento al embarcar"):
             casework.move(session, node, cata, found.id, "departed", "salió el bus")
         casework.confirm_boarding(session, node, cata, found.id, "m1")
