@@ -285,7 +285,7 @@ def _contradiction(a: Checkin, b: Checkin) -> str | None:
 
 
 def _label(c: Checkin) -> str:
-    when = _aware(c.at).isoformat()
+    when = _aware(c.at).astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
     return f"{KIND_LABELS.get(c.kind, c.kind)} en {c.stop} ({when}, {c.made_at_node})"
 
 

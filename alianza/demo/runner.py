@@ -32,6 +32,7 @@ from sqlalchemy import select
 from alianza.auth import service as auth
 from alianza.db import transaction
 from alianza.demo.corridor_scene import corridor_scene
+from alianza.demo.corridor_tracking import tracking_scene
 from alianza.demo.generator import generate_records
 from alianza.demo.port_scene import port_scene
 from alianza.demo.routes_scene import routes_scene
@@ -419,6 +420,10 @@ def run_demo(*, data_dir: Path, port: int, n: int, serve: bool, console: Console
         port_scene(cl, ec, console)
         routes_scene(data_dir, console)
         corridor_scene(data_dir, console)
+        tracking_scene(
+            cl, ec, data_dir=data_dir, port=port + 2, cl_url=cl_url, console=console,
+            serve=_serve, link=_link,
+        )  # fmt: skip
         table = Table("tipo de registro", "Chile (PDI)", "Ecuador (Policía Nacional)")
         with cl.sessions() as a, ec.sessions() as b:
             ca, cb = records.count_records(a), records.count_records(b)

@@ -8,8 +8,9 @@ import sys
 from pathlib import Path
 
 
-def _two_free_ports() -> int:
-    """A free port whose successor is free too (the Ecuadorian node takes the next one).
+def _free_ports() -> int:
+    """A free port whose two successors are free too (the Ecuadorian node takes the next
+    one, Chacalluta's border post the one after).
 
     Taken below the kernel's ephemeral range (32768-60999): a port from that range, free
     when checked, was taken by some outgoing connection before the demo bound it.
@@ -20,17 +21,18 @@ def _two_free_ports() -> int:
     for _ in range(200):
         port = random.randrange(20_000, 32_000)
         try:
-            with socket.socket() as a, socket.socket() as b:
+            with socket.socket() as a, socket.socket() as b, socket.socket() as c:
                 a.bind(("127.0.0.1", port))
                 b.bind(("127.0.0.1", port + 1))
+                c.bind(("127.0.0.1", port + 2))
         except OSError:
             continue
         return port
-    raise RuntimeError("no hay dos puertos libres seguidos")
+    raise RuntimeError("no hay tres puertos libres seguidos")
 
 
 def test_demo_runs_both_nodes_and_tells_the_story(tmp_path: Path) -> None:
-    port = _two_free_ports()
+    port = _free_ports()
     proc = subprocess.run(
         [
             sys.executable,
@@ -80,6 +82,12 @@ def test_demo_runs_both_nodes_and_tells_the_story(tmp_path: Path) -> None:
     assert "Corredor humanitario" in out and "bloqueo de protección" in out
     plan = json.loads((tmp_path / "demo" / "corredor-plan.json").read_text())
     assert 0 < plan["persons_scheduled"] <= plan["upper_bound"]
+    # Tracking: the manifest acknowledged by Ecuador's node, the post's offline check-ins
+    # synced, and the contradiction from elsewhere left for a person.
+    assert "personas, solo given_names" in out and "acuse firmado" in out
+    assert "3 cruces registrados en su propio nodo" in out
+    assert "3 registros sincronizados con el nodo nacional, 0 pendientes, 1 conflicto" in out
+    assert "desaparecida" in out
     again = subprocess.run(
         [
             sys.executable,
