@@ -20,6 +20,7 @@ DOMAIN = Domain(
     name="corridor",
     summary="Corredor humanitario de retorno voluntario: planificación, casos y bloqueos de "
     "protección.",
+    routers=("alianza.corridor.views:router",),
     commands="alianza.corridor.commands:register",
     models=("alianza.corridor.models",),
     migrations="alianza.corridor.migrations",

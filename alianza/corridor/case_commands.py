@@ -4,7 +4,7 @@ supervisor (``casework.py`` holds every rule; these commands only read options a
     alianza corridor case add HOUSEHOLD.json --user U [--dir D] [--json]
     alianza corridor case list --user U [--json]
     alianza corridor case show ID --user U [--json]
-    alianza corridor case move ID STATUS --reason TEXT --user U [--json]
+    alianza corridor case move ID STATUS --reason TEXT [--departure D] --user U [--json]
     alianza corridor case consent ID MEMBER --sheet v1 --language es --counsellor NAME
         [--witness W] [--guardian MEMBER] --user U [--json]
     alianza corridor case withdraw ID MEMBER --reason TEXT --user U [--json]
@@ -16,7 +16,6 @@ id in the household file. Each command is one transaction: a refused step writes
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -129,56 +128,14 @@ def show_command(
 ) -> None:
     """Un caso: sus integrantes, consentimientos y cambios de estado."""
     from alianza.corridor import casework
+    from alianza.db import transaction
 
     node = open_cli_node(data_dir)
     principal = acting(node, user)
-    with node.sessions() as session:
+    # A transaction, not a read: the look is audited (who saw the household's data).
+    with transaction(node.sessions) as session:
         full = _full_id(session, principal, case_id)
-        body = casework.summary(casework.case(session, principal, full))
-        people = casework.members(session, principal, full)
-        refs = {m.id: m.person_ref for m in people}
-        body["members"] = [
-            {
-                "id": m.person_ref,
-                "given_names": m.given_names,
-                "surname_1": m.surname_1,
-                "surname_2": m.surname_2,
-                "birth_date": m.birth_date.isoformat() if m.birth_date else None,
-                "document_number": m.document_number,
-                "nationality": m.nationality,
-                "flags": json.loads(m.flags),
-                "is_minor": m.is_minor,
-            }
-            for m in people
-        ]
-        body["consents"] = [
-            {
-                "member": refs.get(c.member_id, c.member_id),
-                "sheet_version": c.sheet_version,
-                "language": c.language,
-                "counsellor": c.counsellor,
-                "witness": c.witness,
-                "guardian": refs.get(c.guardian_member_id) if c.guardian_member_id else None,
-                "given_at": c.given_at.isoformat(),
-                "withdrawn_at": c.withdrawn_at.isoformat() if c.withdrawn_at else None,
-                "withdrawn_reason": c.withdrawn_reason,
-                "confirmed_at_boarding": (
-                    c.confirmed_at_boarding.isoformat() if c.confirmed_at_boarding else None
-                ),
-            }
-            for c in casework.consents(session, principal, full)
-        ]
-        body["events"] = [
-            {
-                "from": e.from_status,
-                "to": e.to_status,
-                "by": e.by,
-                "role": e.role,
-                "at": e.at.isoformat(),
-                "reason": e.reason,
-            }
-            for e in casework.history(session, principal, full)
-        ]
+        body = casework.detail(session, node, principal, full)
     if as_json:
         emit_json(body)
         return
@@ -210,6 +167,10 @@ def move_command(
     status: Annotated[str, typer.Argument(help="Estado al que pasa el caso.")],
     reason: ReasonOpt,
     user: UserOpt,
+    departure: Annotated[
+        str | None,
+        typer.Option("--departure", help="Al programar: la salida (bus o vuelo) del plan."),
+    ] = None,
     data_dir: DirOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -221,7 +182,9 @@ def move_command(
     principal = acting(node, user)
     with transaction(node.sessions) as session:
         full = _full_id(session, principal, case_id)
-        body = casework.summary(casework.move(session, node, principal, full, status, reason))
+        body = casework.summary(
+            casework.move(session, node, principal, full, status, reason, departure=departure)
+        )
     _moved(body, as_json)
 
 
@@ -241,14 +204,14 @@ def consent_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Registrar el consentimiento informado de un integrante."""
-    from alianza.corridor import casework
+    from alianza.corridor import consents
     from alianza.db import transaction
 
     node = open_cli_node(data_dir)
     principal = acting(node, user)
     with transaction(node.sessions) as session:
         full = _full_id(session, principal, case_id)
-        consent = casework.record_consent(
+        consent = consents.record_consent(
             session, node, principal, full, member, sheet_version=sheet, language=language,
             counsellor=counsellor, witness=witness, guardian_member_id=guardian,
         )  # fmt: skip
@@ -269,14 +232,14 @@ def withdraw_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Retirar el consentimiento de un integrante (hasta el embarque): el caso desiste."""
-    from alianza.corridor import casework
+    from alianza.corridor import casework, consents
     from alianza.db import transaction
 
     node = open_cli_node(data_dir)
     principal = acting(node, user)
     with transaction(node.sessions) as session:
         full = _full_id(session, principal, case_id)
-        found = casework.withdraw_consent(session, node, principal, full, member, reason)
+        found = consents.withdraw_consent(session, node, principal, full, member, reason)
         body = casework.summary(found)
     _moved(body, as_json)
 
@@ -290,14 +253,14 @@ def board_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Confirmar al embarcar el consentimiento de un integrante."""
-    from alianza.corridor import casework
+    from alianza.corridor import consents
     from alianza.db import transaction
 
     node = open_cli_node(data_dir)
     principal = acting(node, user)
     with transaction(node.sessions) as session:
         full = _full_id(session, principal, case_id)
-        consent = casework.confirm_boarding(session, node, principal, full, member)
+        consent = consents.confirm_boarding(session, node, principal, full, member)
         body = {
             "case": full,
             "member": member,

@@ -37,29 +37,25 @@ Decisions:
 from __future__ import annotations
 
 import json
-import re
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import Field, ValidationError
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from alianza.audit.service import audit_act
 from alianza.auth.permissions import Principal, authorize, visible
-from alianza.codes.text import shown
-from alianza.corridor import contract
+from alianza.codes.text import clean_text, shown
+from alianza.corridor import household
 from alianza.corridor.blocks import Block, blocks, is_protection_block
 from alianza.corridor.models import ReturnCase, ReturnConsent, ReturnEvent, ReturnMember
 from alianza.errors import Conflict, InputError, NotFound
-from alianza.identity.names import fold
 from alianza.node.context import Node
 
 MANAGE = "manage_returns"
 APPROVE = "approve_returns"
 
-ADULT_AGE = 18
 
 # The workflow: status -> the statuses a case may move to next.
 _EXITS = ("withdrawn", "referred", "on_hold")
@@ -102,85 +98,15 @@ STATUS_LABELS = {
 }
 
 
-# ------------------------------------------------------------------ the household file
-
-
-class CaseMember(contract.Member):
-    """A member as the planner's contract has it, plus what casework needs to tell one
-    person from another (all optional: a file for the planner alone is accepted)."""
-
-    given_names: str = Field("", max_length=200)
-    surname_1: str = Field("", max_length=200)
-    surname_2: str | None = Field(None, max_length=200)
-    document_number: str | None = Field(None, max_length=64)
-    nationality: str | None = Field(None, max_length=2)
-
-
-class CaseHousehold(contract.Household):
-    members: list[CaseMember] = Field(min_length=1, max_length=64)  # type: ignore[assignment]
-
-
-_DOCUMENT_JUNK = re.compile(r"[\s.\-/]")
-_ALPHA2 = re.compile(r"[A-Z]{2}")
-
-
-def _document(raw: str | None) -> str | None:
-    """A document number compared as written on the document: upper case, without the
-    spaces, dots, dashes and slashes forms add."""
-    if raw is None:
-        return None
-    text = _DOCUMENT_JUNK.sub("", raw).upper()
-    return text or None
-
-
-def parse_household(raw: Any) -> CaseHousehold:
-    """The household JSON checked whole; the first problem is an ``InputError`` naming the
-    field by its path (``members[1] (m2).birth_date``)."""
-    try:
-        household = CaseHousehold.model_validate(raw)
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        where = contract.error_location(tuple(error["loc"]), raw) if error["loc"] else "hogar"
-        message = contract.ERROR_MESSAGES.get(error["type"], error["msg"])
-        raise InputError.at(where, message) from None
-    seen: set[str] = set()
-    for j, member in enumerate(household.members):
-        at = f"members[{j}] ({shown(member.id)})"
-        if member.id in seen:
-            raise InputError.at(at, "identificador repetido en el hogar")
-        seen.add(member.id)
-        if member.nationality is not None:
-            code = member.nationality.strip().upper()
-            if not _ALPHA2.fullmatch(code):
-                raise InputError.at(f"{at}.nationality", "código de país ISO alfa-2 (p. ej. VE)")
-            member.nationality = code
-        if member.birth_date is not None and member.birth_date > date.today():
-            raise InputError.at(f"{at}.birth_date", "la fecha de nacimiento está en el futuro")
-    return household
-
-
-def _is_minor(birth: date | None, today: date) -> bool:
-    if birth is None:
-        return False
-    years = today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
-    return years < ADULT_AGE
-
-
-def _name_key(given: str, surname_1: str, birth: date | None) -> tuple[str, str, date] | None:
-    g, s = fold(given), fold(surname_1)
-    if not g or not s or birth is None:
-        return None
-    return g, s, birth
-
-
 # ------------------------------------------------------------------ reading
 
 
-def _now() -> datetime:
+def utcnow() -> datetime:
+    """The time now, in UTC (every casework timestamp)."""
     return datetime.now(UTC)
 
 
-def _visible_case(
+def visible_case(
     session: Session, principal: Principal, case_id: str, *, lock: bool = False
 ) -> ReturnCase:
     stmt = select(ReturnCase).where(
@@ -211,7 +137,15 @@ def case(session: Session, principal: Principal, case_id: str) -> ReturnCase:
     """One case the principal may see; ``NotFound`` otherwise (another agency's case is
     not said to exist)."""
     authorize(principal, MANAGE)
-    return _visible_case(session, principal, case_id)
+    return visible_case(session, principal, case_id)
+
+
+def view(session: Session, node: Node, principal: Principal, case_id: str) -> ReturnCase:
+    """``case`` for a person who looks at it: the look is audited (a subject access report
+    lists who saw a household's data)."""
+    found = case(session, principal, case_id)
+    audit_act(session, node, principal, "corridor.case.viewed", found.id, {})
+    return found
 
 
 def members(session: Session, principal: Principal, case_id: str) -> list[ReturnMember]:
@@ -223,7 +157,7 @@ def members(session: Session, principal: Principal, case_id: str) -> list[Return
 def consents(session: Session, principal: Principal, case_id: str) -> list[ReturnConsent]:
     """Every consent recorded on a case, withdrawn ones included, oldest first."""
     found = case(session, principal, case_id)
-    return _consents(session, found.id)
+    return consents_of(session, found.id)
 
 
 def history(session: Session, principal: Principal, case_id: str) -> list[ReturnEvent]:
@@ -243,7 +177,12 @@ def _members(session: Session, case_id: str) -> list[ReturnMember]:
     return sorted(rows, key=lambda m: m.person_ref)
 
 
-def _consents(session: Session, case_id: str) -> list[ReturnConsent]:
+def case_members(session: Session, case_id: str) -> list[ReturnMember]:
+    """The members of a case already authorized by the caller (for manifests, reports)."""
+    return _members(session, case_id)
+
+
+def consents_of(session: Session, case_id: str) -> list[ReturnConsent]:
     stmt = (
         select(ReturnConsent)
         .where(ReturnConsent.case_id == case_id)
@@ -252,11 +191,11 @@ def _consents(session: Session, case_id: str) -> list[ReturnConsent]:
     return list(session.scalars(stmt))
 
 
-def _active(consents: list[ReturnConsent], member_id: str) -> ReturnConsent | None:
+def active_consent(consents: list[ReturnConsent], member_id: str) -> ReturnConsent | None:
     return next((c for c in consents if c.member_id == member_id and c.withdrawn_at is None), None)
 
 
-def _member(session: Session, found: ReturnCase, member: str) -> ReturnMember:
+def member_of(session: Session, found: ReturnCase, member: str) -> ReturnMember:
     """A member of the case by its id or by its id in the household file."""
     for m in _members(session, found.id):
         if member in (m.id, m.person_ref):
@@ -279,15 +218,13 @@ def _describe(found_blocks: list[Block]) -> str:
 # ------------------------------------------------------------------ registering
 
 
-def register(
-    session: Session, node: Node, principal: Principal, household: dict[str, Any]
-) -> ReturnCase:
+def register(session: Session, node: Node, principal: Principal, raw: dict[str, Any]) -> ReturnCase:
     """Open a case for a household (the JSON of ``contract.Household``, with names and
     documents per member), refusing one whose member is already in an open case."""
     authorize(principal, MANAGE)
-    data = parse_household(household)
+    data = household.parse_household(raw)
     _refuse_duplicates(session, principal, data)
-    now = _now()
+    now = utcnow()
     found = ReturnCase(
         id=str(uuid.uuid4()),
         reference=data.id,
@@ -315,10 +252,10 @@ def register(
                 surname_1=m.surname_1,
                 surname_2=m.surname_2 or None,
                 birth_date=m.birth_date,
-                document_number=_document(m.document_number),
+                document_number=household.normal_document(m.document_number),
                 nationality=m.nationality,
                 flags=json.dumps(sorted({f.strip().lower() for f in m.flags}), ensure_ascii=False),
-                is_minor=_is_minor(m.birth_date, today),
+                is_minor=household.is_minor(m.birth_date, today),
             )
         )
     session.add(
@@ -345,12 +282,14 @@ def register(
     return found
 
 
-def _refuse_duplicates(session: Session, principal: Principal, data: CaseHousehold) -> None:
-    documents = {d for m in data.members if (d := _document(m.document_number))}
+def _refuse_duplicates(
+    session: Session, principal: Principal, data: household.CaseHousehold
+) -> None:
+    documents = {d for m in data.members if (d := household.normal_document(m.document_number))}
     names = {
         k: m.id
         for m in data.members
-        if (k := _name_key(m.given_names, m.surname_1, m.birth_date)) is not None
+        if (k := household.name_key(m.given_names, m.surname_1, m.birth_date)) is not None
     }
     if not documents and not names:
         return
@@ -376,7 +315,7 @@ def _refuse_duplicates(session: Session, principal: Principal, data: CaseHouseho
                 f"El documento {shown(member.document_number)} ya figura en el caso abierto "
                 f"{other.id} (hogar {shown(other.reference)}); no se registra dos veces."
             )
-        key = _name_key(member.given_names, member.surname_1, member.birth_date)
+        key = household.name_key(member.given_names, member.surname_1, member.birth_date)
         if key is not None and key in names:
             raise Conflict(
                 f"La persona {shown(names[key])} (mismo nombre, primer apellido y fecha de "
@@ -388,7 +327,7 @@ def _refuse_duplicates(session: Session, principal: Principal, data: CaseHouseho
 # ------------------------------------------------------------------ moving
 
 
-def _record_move(
+def record_move(
     session: Session,
     node: Node,
     principal: Principal,
@@ -398,7 +337,7 @@ def _record_move(
     *,
     status_reason: str | None = None,
 ) -> None:
-    now = _now()
+    now = utcnow()
     before = found.status
     session.add(
         ReturnEvent(
@@ -440,8 +379,11 @@ def move(
     case_id: str,
     to_status: str,
     reason: str,
+    *,
+    departure: str | None = None,
 ) -> ReturnCase:
-    """Move a case one step along the workflow, or out of it, with a reason.
+    """Move a case one step along the workflow, or out of it, with a reason (scheduling
+    names the departure, the id of a plan's bus run or flight, that its manifests list).
 
     Screening a case with a protection block puts it on hold instead (and says so in its
     status reason and its event); the case is returned either way, so the caller reads
@@ -454,7 +396,9 @@ def move(
     text = reason.strip()
     if not text:
         raise InputError.at("motivo", "indique el motivo del cambio de estado")
-    found = _visible_case(session, principal, case_id, lock=True)
+    found = visible_case(session, principal, case_id, lock=True)
+    if found.erased_at is not None:
+        raise Conflict(f"El caso {found.id} fue borrado: ya no cambia de estado.")
     if target not in NEXT[found.status]:
         raise Conflict(
             f"El caso {found.id} está {STATUS_LABELS[found.status]} ({found.status}): no puede "
@@ -463,12 +407,12 @@ def move(
     if target == "approved":
         authorize(principal, APPROVE, found)
     elif target == "consented":
-        _check_consents(session, found)
+        check_consents(session, found)
     elif target == "screened":
         held = case_blocks(session, found)
         if held:
             why = _describe(held)
-            _record_move(
+            record_move(
                 session,
                 node,
                 principal,
@@ -485,19 +429,30 @@ def move(
                 f"El caso {found.id} no se programa: tiene un bloqueo de protección "
                 f"({_describe(held)}). Debe quedar en espera y derivarse."
             )
+        found.departure = _departure(departure)
     elif target == "departed":
         _check_boarding(session, found)
-    _record_move(session, node, principal, found, target, text)
+    record_move(session, node, principal, found, target, text)
     return found
 
 
-def _check_consents(session: Session, found: ReturnCase) -> None:
+def _departure(raw: str | None) -> str:
+    text = clean_text(raw or "", field="salida").strip()
+    if not text:
+        raise InputError.at("salida", "indique la salida (bus o vuelo del plan) del caso")
+    if len(text) > 64:
+        raise InputError.at("salida", "más de 64 caracteres")
+    return text
+
+
+def check_consents(session: Session, found: ReturnCase) -> None:
+    """``Conflict`` naming each member without a valid consent (a minor: by a guardian)."""
     people = _members(session, found.id)
     adults = {m.id for m in people if not m.is_minor}
-    recorded = _consents(session, found.id)
+    recorded = consents_of(session, found.id)
     missing: list[str] = []
     for m in people:
-        active = _active(recorded, m.id)
+        active = active_consent(recorded, m.id)
         if active is None:
             missing.append(f"{shown(m.person_ref)} (sin consentimiento vigente)")
         elif m.is_minor and active.guardian_member_id not in adults:
@@ -507,12 +462,12 @@ def _check_consents(session: Session, found: ReturnCase) -> None:
 
 
 def _check_boarding(session: Session, found: ReturnCase) -> None:
-    recorded = _consents(session, found.id)
+    recorded = consents_of(session, found.id)
     missing = []
     for m in _members(session, found.id):
         if m.is_minor:
             continue
-        active = _active(recorded, m.id)
+        active = active_consent(recorded, m.id)
         if active is None or active.confirmed_at_boarding is None:
             missing.append(shown(m.person_ref))
     if missing:
@@ -521,161 +476,6 @@ def _check_boarding(session: Session, found: ReturnCase) -> None:
             + ", ".join(missing)
             + "."
         )
-
-
-# ------------------------------------------------------------------ consents
-
-
-def record_consent(
-    session: Session,
-    node: Node,
-    principal: Principal,
-    case_id: str,
-    member_id: str,
-    *,
-    sheet_version: str,
-    language: str,
-    counsellor: str,
-    witness: str | None = None,
-    guardian_member_id: str | None = None,
-) -> ReturnConsent:
-    """Record a member's informed consent (a minor's through an adult of the case)."""
-    authorize(principal, MANAGE)
-    found = _visible_case(session, principal, case_id, lock=True)
-    if found.status in CLOSED or found.status in BOARDED:
-        raise Conflict(
-            f"El caso {found.id} está {STATUS_LABELS[found.status]}: ya no se registran "
-            "consentimientos."
-        )
-    fields = {
-        "--sheet": (sheet_version, 40),
-        "--language": (language, 16),
-        "--counsellor": (counsellor, 120),
-    }
-    for name, (value, most) in fields.items():
-        if not value.strip():
-            raise InputError.at(name, "no puede estar vacío")
-        if len(value.strip()) > most:
-            raise InputError.at(name, "texto demasiado largo")
-    member = _member(session, found, member_id)
-    recorded = _consents(session, found.id)
-    if _active(recorded, member.id) is not None:
-        raise Conflict(
-            f"{shown(member.person_ref)} ya tiene un consentimiento vigente en el caso {found.id}."
-        )
-    guardian: ReturnMember | None = None
-    if member.is_minor:
-        if guardian_member_id is None:
-            raise InputError.at(
-                "--guardian", f"{shown(member.person_ref)} es menor: indique su tutor adulto"
-            )
-        guardian = _member(session, found, guardian_member_id)
-        if guardian.is_minor or guardian.id == member.id:
-            raise InputError.at("--guardian", "el tutor debe ser un adulto del mismo hogar")
-    elif guardian_member_id is not None:
-        raise InputError.at("--guardian", "un adulto da su propio consentimiento, sin tutor")
-    consent = ReturnConsent(
-        id=str(uuid.uuid4()),
-        case_id=found.id,
-        member_id=member.id,
-        sheet_version=sheet_version.strip(),
-        language=language.strip(),
-        counsellor=counsellor.strip(),
-        witness=(witness or "").strip()[:120] or None,
-        guardian_member_id=guardian.id if guardian is not None else None,
-        given_at=_now(),
-    )
-    session.add(consent)
-    session.flush()
-    audit_act(
-        session,
-        node,
-        principal,
-        "corridor.consent.record",
-        found.id,
-        {"member": member.person_ref, "sheet": consent.sheet_version, "minor": member.is_minor},
-    )
-    return consent
-
-
-def withdraw_consent(
-    session: Session,
-    node: Node,
-    principal: Principal,
-    case_id: str,
-    member_id: str,
-    reason: str,
-) -> ReturnCase:
-    """Withdraw a member's consent, up to boarding; the whole case is withdrawn with it
-    (a household is not split)."""
-    authorize(principal, MANAGE)
-    text = reason.strip()
-    if not text:
-        raise InputError.at("motivo", "indique el motivo del desistimiento")
-    found = _visible_case(session, principal, case_id, lock=True)
-    if found.status in BOARDED:
-        raise Conflict(
-            f"El caso {found.id} ya salió ({found.status}): el consentimiento se retira hasta "
-            "el embarque."
-        )
-    member = _member(session, found, member_id)
-    active = _active(_consents(session, found.id), member.id)
-    if active is None:
-        raise Conflict(
-            f"{shown(member.person_ref)} no tiene un consentimiento vigente en el caso {found.id}."
-        )
-    active.withdrawn_at = _now()
-    active.withdrawn_reason = text
-    session.flush()
-    audit_act(
-        session,
-        node,
-        principal,
-        "corridor.consent.withdraw",
-        found.id,
-        {"member": member.person_ref},
-    )
-    if found.status not in ("withdrawn", "referred"):
-        _record_move(
-            session,
-            node,
-            principal,
-            found,
-            "withdrawn",
-            f"{shown(member.person_ref)} retiró su consentimiento: {text}",
-        )
-    return found
-
-
-def confirm_boarding(
-    session: Session, node: Node, principal: Principal, case_id: str, member_id: str
-) -> ReturnConsent:
-    """A member confirms, at the door of the bus or plane, the consent they gave."""
-    authorize(principal, MANAGE)
-    found = _visible_case(session, principal, case_id, lock=True)
-    if found.status != "scheduled":
-        raise Conflict(
-            f"El caso {found.id} está {STATUS_LABELS[found.status]} ({found.status}): el "
-            "embarque se confirma cuando está programado (scheduled)."
-        )
-    member = _member(session, found, member_id)
-    active = _active(_consents(session, found.id), member.id)
-    if active is None:
-        raise Conflict(
-            f"{shown(member.person_ref)} no tiene un consentimiento vigente en el caso {found.id}."
-        )
-    if active.confirmed_at_boarding is None:
-        active.confirmed_at_boarding = _now()
-        session.flush()
-    audit_act(
-        session,
-        node,
-        principal,
-        "corridor.consent.board",
-        found.id,
-        {"member": member.person_ref},
-    )
-    return active
 
 
 def summary(found: ReturnCase) -> dict[str, Any]:
@@ -688,7 +488,60 @@ def summary(found: ReturnCase) -> dict[str, Any]:
         "priority": found.priority,
         "status": found.status,
         "status_reason": found.status_reason,
+        "departure": found.departure,
         "created_by": found.created_by,
         "created_at": found.created_at.isoformat(),
         "updated_at": found.updated_at.isoformat(),
     }
+
+
+def detail(session: Session, node: Node, principal: Principal, case_id: str) -> dict[str, Any]:
+    """A case as a person looks at it (audited): its summary, members (with the member id
+    that manifests, check-ins and the subject access report use), consents and history."""
+    body = summary(view(session, node, principal, case_id))
+    people = members(session, principal, case_id)
+    refs = {m.id: m.person_ref for m in people}
+    body["members"] = [
+        {
+            "id": m.person_ref,
+            "member_id": m.id,
+            "given_names": m.given_names,
+            "surname_1": m.surname_1,
+            "surname_2": m.surname_2,
+            "birth_date": m.birth_date.isoformat() if m.birth_date else None,
+            "document_number": m.document_number,
+            "nationality": m.nationality,
+            "flags": json.loads(m.flags),
+            "is_minor": m.is_minor,
+        }
+        for m in people
+    ]
+    body["consents"] = [
+        {
+            "member": refs.get(c.member_id, c.member_id),
+            "sheet_version": c.sheet_version,
+            "language": c.language,
+            "counsellor": c.counsellor,
+            "witness": c.witness,
+            "guardian": refs.get(c.guardian_member_id) if c.guardian_member_id else None,
+            "given_at": c.given_at.isoformat(),
+            "withdrawn_at": c.withdrawn_at.isoformat() if c.withdrawn_at else None,
+            "withdrawn_reason": c.withdrawn_reason,
+            "confirmed_at_boarding": (
+                c.confirmed_at_boarding.isoformat() if c.confirmed_at_boarding else None
+            ),
+        }
+        for c in consents(session, principal, case_id)
+    ]
+    body["events"] = [
+        {
+            "from": e.from_status,
+            "to": e.to_status,
+            "by": e.by,
+            "role": e.role,
+            "at": e.at.isoformat(),
+            "reason": e.reason,
+        }
+        for e in history(session, principal, case_id)
+    ]
+    return body

@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 from alianza.audit.service import audit_act
 from alianza.auth.permissions import Principal, authorize, holds, visible
 from alianza.codes.text import clean_text, gate_line, gate_multiline, shown
-from alianza.corridor import casework, manifests
+from alianza.corridor import casework, household, manifests
 from alianza.corridor.contract import validated
 from alianza.corridor.models import Checkin, CheckinConflict, ReturnCase, ReturnMember
 from alianza.errors import Conflict, InputError, NotFound, PermissionDenied
@@ -146,13 +146,13 @@ def by_document(session: Session, node: Node, principal: Principal, document: st
     """The person (manifest ref, or member id) with this document number, as the officer
     reads it off the document: in this node's manifests, or in the principal's cases."""
     authorize(principal, RECORD)
-    wanted = casework.normal_document(clean_text(document, field="--document"))
+    wanted = household.normal_document(clean_text(document, field="--document"))
     if not wanted:
         raise InputError.at("--document", "indique el número de documento")
     found = {
         ref
         for ref, (_, person) in manifests.roster(session, node).items()
-        if casework.normal_document(str(person.get("document_number") or "")) == wanted
+        if household.normal_document(str(person.get("document_number") or "")) == wanted
     }
     if holds(principal, casework.MANAGE):
         # Only casework roles look in the cases: a case is protection data, and a border

@@ -116,11 +116,12 @@ def default_command(
 
 def register(app: typer.Typer) -> None:
     """Add ``alianza corridor ...`` to the main CLI."""
-    from alianza.corridor import track_commands
+    from alianza.corridor import protection_commands, track_commands
     from alianza.corridor.case_commands import case_app
 
     corridor_app.command("plan")(plan_command)
     corridor_app.command("default")(default_command)
     corridor_app.add_typer(case_app, name="case")
     track_commands.register(corridor_app)
+    protection_commands.register(corridor_app, case_app)
     app.add_typer(corridor_app, name="corridor")

@@ -8,6 +8,7 @@ receiving side stores each manifest and each check-in once, by its id).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -17,7 +18,7 @@ from alianza.auth.permissions import Principal, authorize
 from alianza.corridor import checkins, manifests
 from alianza.corridor.models import SentManifest
 from alianza.db import transaction
-from alianza.errors import AlianzaError, NotFound, PeerError
+from alianza.errors import AlianzaError, Conflict, NotFound, PeerError
 from alianza.exchange import client
 from alianza.exchange.models import Peer
 from alianza.node.context import Node
@@ -29,6 +30,12 @@ def deliver_manifest(node: Node, principal: Principal, *, manifest_id: str) -> S
         row = manifests.sent(session, principal, manifest_id)
         if row.status == "acknowledged":
             return row
+        if "redacted" in json.loads(row.payload):
+            # Its persons were erased after it was signed: what is left is proof, not a
+            # manifest the partner could check against its signature.
+            raise Conflict(
+                f"El manifiesto {row.id} tiene datos borrados: no se reenvía; prepare uno nuevo."
+            )
         peer = session.scalar(select(Peer).where(Peer.node_id == row.peer_node))
         if peer is None or not peer.active:
             raise NotFound(f"El nodo {row.peer_node} ya no es un nodo asociado activo.")

@@ -23,7 +23,7 @@ from sqlalchemy import select
 
 from alianza.auth import service as auth
 from alianza.auth.permissions import Principal
-from alianza.corridor import casework, checkins, flows, manifests
+from alianza.corridor import casework, checkins, consents, flows, manifests
 from alianza.corridor.models import ReturnCase
 from alianza.db import transaction
 from alianza.node.context import Node, open_node
@@ -78,7 +78,7 @@ def _walk(cl: Node, console: Console) -> list[ReturnCase]:
             people = casework.members(session, elena, found.id)
             guardian = next(m.person_ref for m in people if not m.is_minor)
             for m in people:
-                casework.record_consent(
+                consents.record_consent(
                     session, cl, elena, found.id, m.person_ref, sheet_version="2026-11",
                     language="es", counsellor="Elena Paredes Díaz",
                     guardian_member_id=guardian if m.is_minor else None,

@@ -29,7 +29,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     skip = pytest.mark.skip(reason="sin base de datos: se prueba una vez, con SQLite")
     for item in items:
         # Casework, protection and check-ins are on the node's database: they run on both.
-        on_node = ("test_casework", "test_protection", "test_checkins")
+        on_node = ("test_casework", "test_protection", "test_checkins", "test_views")
         path = str(item.fspath)
         if "tests/corridor/" in path and not any(name in path for name in on_node):
             item.add_marker(skip)

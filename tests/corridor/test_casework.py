@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from alianza.audit.models import AuditEntry
 from alianza.auth import service as auth
 from alianza.auth.permissions import Principal
-from alianza.corridor import casework
+from alianza.corridor import casework, consents
 from alianza.corridor.blocks import BLOCKING_FLAGS, blocks, is_protection_block
 from alianza.corridor.models import ReturnCase
 from alianza.db import transaction
@@ -74,7 +74,7 @@ def staff(factory: Factory) -> dict[str, Principal]:
 
 def consent_all(session: Session, node: Node, who: Principal, case_id: str) -> None:
     for m in casework.members(session, who, case_id):
-        casework.record_consent(
+        consents.record_consent(
             session,
             node,
             who,
@@ -112,8 +112,8 @@ def test_a_household_walks_the_whole_workflow(node: Node, staff: dict[str, Princ
         )
         with pytest.raises(Conflict, match="confirmar el consentimiento al embarcar"):
             casework.move(session, node, cata, found.id, "departed", "salió el bus")
-        casework.confirm_boarding(session, node, cata, found.id, "m1")
-        casework.confirm_boarding(session, node, cata, found.id, "m2")
+        consents.confirm_boarding(session, node, cata, found.id, "m1")
+        consents.confirm_boarding(session, node, cata, found.id, "m2")
         for step in ("departed", "crossed", "arrived", "followed_up"):
             assert casework.move(session, node, cata, found.id, step, f"paso {step}").status == step
         events = casework.history(session, cata, found.id)
@@ -150,20 +150,20 @@ def test_a_minor_consents_through_an_adult_of_the_household(
         casework.move(session, node, cata, found.id, "counselled", "orientación")
         kw: dict[str, Any] = {"sheet_version": "v1", "language": "es", "counsellor": "Laura"}
         with pytest.raises(InputError, match="tutor"):
-            casework.record_consent(session, node, cata, found.id, "m3", **kw)
+            consents.record_consent(session, node, cata, found.id, "m3", **kw)
         with pytest.raises(InputError, match="adulto"):
-            casework.record_consent(
+            consents.record_consent(
                 session, node, cata, found.id, "m3", guardian_member_id="m3", **kw
             )
         with pytest.raises(InputError, match="sin tutor"):
-            casework.record_consent(
+            consents.record_consent(
                 session, node, cata, found.id, "m1", guardian_member_id="m2", **kw
             )
         for ref in ("m1", "m2"):
-            casework.record_consent(session, node, cata, found.id, ref, **kw)
+            consents.record_consent(session, node, cata, found.id, ref, **kw)
         with pytest.raises(Conflict, match="m3"):
             casework.move(session, node, cata, found.id, "consented", "firmado")
-        casework.record_consent(session, node, cata, found.id, "m3", guardian_member_id="m2", **kw)
+        consents.record_consent(session, node, cata, found.id, "m3", guardian_member_id="m2", **kw)
         assert casework.move(session, node, cata, found.id, "consented", "ok").status == "consented"
 
 
@@ -177,7 +177,7 @@ def test_police_roles_are_refused_every_call(node: Node, staff: dict[str, Princi
             lambda: casework.case(session, ana, found.id),
             lambda: casework.history(session, ana, found.id),
             lambda: casework.move(session, node, ana, found.id, "counselled", "x"),
-            lambda: casework.record_consent(
+            lambda: consents.record_consent(
                 session,
                 node,
                 ana,
@@ -187,8 +187,8 @@ def test_police_roles_are_refused_every_call(node: Node, staff: dict[str, Princi
                 language="es",
                 counsellor="x",
             ),
-            lambda: casework.withdraw_consent(session, node, ana, found.id, "m1", "x"),
-            lambda: casework.confirm_boarding(session, node, ana, found.id, "m1"),
+            lambda: consents.withdraw_consent(session, node, ana, found.id, "m1", "x"),
+            lambda: consents.confirm_boarding(session, node, ana, found.id, "m1"),
         ]
         for call in calls:
             with pytest.raises(PermissionDenied):
@@ -205,7 +205,7 @@ def test_another_agency_does_not_see_the_case(node: Node, staff: dict[str, Princ
             lambda: casework.case(session, otro, found.id),
             lambda: casework.history(session, otro, found.id),
             lambda: casework.move(session, node, otro, found.id, "counselled", "x"),
-            lambda: casework.withdraw_consent(session, node, otro, found.id, "m1", "x"),
+            lambda: consents.withdraw_consent(session, node, otro, found.id, "m1", "x"),
         ):
             with pytest.raises(NotFound, match="No existe el caso"):
                 call()
@@ -222,8 +222,8 @@ def test_withdrawal_before_boarding_withdraws_the_case(
         to_screening(session, node, cata, found.id)
         casework.move(session, node, sofi, found.id, "approved", "revisado")
         casework.move(session, node, cata, found.id, "scheduled", "bus", departure="bus-1")
-        casework.confirm_boarding(session, node, cata, found.id, "m1")
-        done = casework.withdraw_consent(session, node, cata, found.id, "m2", "decidió quedarse")
+        consents.confirm_boarding(session, node, cata, found.id, "m1")
+        done = consents.withdraw_consent(session, node, cata, found.id, "m2", "decidió quedarse")
         assert done.status == "withdrawn"
         assert "decidió quedarse" in (done.status_reason or "")
         assert casework.history(session, cata, found.id)[-1].to_status == "withdrawn"
@@ -239,10 +239,10 @@ def test_withdrawal_after_departure_is_refused(node: Node, staff: dict[str, Prin
         casework.move(session, node, sofi, found.id, "approved", "revisado")
         casework.move(session, node, cata, found.id, "scheduled", "bus", departure="bus-1")
         for ref in ("m1", "m2"):
-            casework.confirm_boarding(session, node, cata, found.id, ref)
+            consents.confirm_boarding(session, node, cata, found.id, ref)
         casework.move(session, node, cata, found.id, "departed", "salió")
         with pytest.raises(Conflict, match="hasta el embarque"):
-            casework.withdraw_consent(session, node, cata, found.id, "m1", "arrepentido")
+            consents.withdraw_consent(session, node, cata, found.id, "m1", "arrepentido")
         assert casework.case(session, cata, found.id).status == "departed"
 
 

@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 
 from alianza.audit.models import AuditEntry
 from alianza.auth.permissions import Principal
-from alianza.corridor import casework, checkins, flows, manifests
+from alianza.corridor import casework, checkins, consents, flows, manifests
 from alianza.corridor.models import (
     Checkin,
     CheckinConflict,
@@ -78,7 +78,7 @@ def scheduled_case(
         casework.move(session, node, who, found.id, "counselled", "orientación")
         adults = [m for m in casework.members(session, who, found.id) if not m.is_minor]
         for m in casework.members(session, who, found.id):
-            casework.record_consent(
+            consents.record_consent(
                 session,
                 node,
                 who,
@@ -357,11 +357,14 @@ def test_a_post_offline_keeps_its_check_ins_and_a_contradiction_is_a_conflict(
         )
         with pytest.raises(Conflict):
             checkins.settle(session, cl.node, elena, conflict_id=conflict.id, decision="otra")
-        assert session.scalar(
-            select(func.count())
-            .select_from(CheckinConflict)
-            .where(CheckinConflict.status == "open")
-        ) == 0
+        assert (
+            session.scalar(
+                select(func.count())
+                .select_from(CheckinConflict)
+                .where(CheckinConflict.status == "open")
+            )
+            == 0
+        )
 
 
 def test_a_post_sending_garbage_check_ins_is_refused_whole(corridor: dict[str, Any]) -> None:

@@ -39,6 +39,11 @@ AUDITORS = frozenset({"administrator", "supervisor"})
 SYNCERS = frozenset({"administrator", "supervisor"})
 ASKERS = frozenset({"analyst", "supervisor", "border_officer", "port_analyst"})
 SCREENERS = frozenset({"analyst", "supervisor", "border_officer"})
+# The return corridor: casework, manifests sent and read, check-ins and their conflicts.
+CASEWORKERS = frozenset({"caseworker", "supervisor"})
+MANIFEST_READERS = frozenset({"caseworker", "supervisor", "border_officer"})
+# Erasure, retention and the breach register (``protect_data``).
+PROTECTORS = frozenset({"administrator", "supervisor"})
 PUBLIC = None  # no token needed (login, the node's identity, signed partner messages)
 
 EXPECTED: dict[tuple[str, str], frozenset[str] | None] = {
@@ -91,6 +96,30 @@ EXPECTED: dict[tuple[str, str], frozenset[str] | None] = {
     ("POST", "/api/v1/routes/shortest-path"): PLANNERS,
     ("GET", "/api/v1/routes/plans"): PLANNERS,
     ("GET", "/api/v1/routes/plans/{plan_id}"): PLANNERS,
+    ("GET", "/api/v1/corridor/cases"): CASEWORKERS,
+    ("POST", "/api/v1/corridor/cases"): CASEWORKERS,
+    ("GET", "/api/v1/corridor/cases/{case_id}"): CASEWORKERS,
+    ("POST", "/api/v1/corridor/cases/{case_id}/move"): CASEWORKERS,
+    ("POST", "/api/v1/corridor/cases/{case_id}/consents"): CASEWORKERS,
+    ("POST", "/api/v1/corridor/cases/{case_id}/withdraw"): CASEWORKERS,
+    ("POST", "/api/v1/corridor/cases/{case_id}/board"): CASEWORKERS,
+    ("POST", "/api/v1/corridor/plan"): CASEWORKERS,
+    ("GET", "/api/v1/corridor/manifests"): CASEWORKERS,
+    ("POST", "/api/v1/corridor/manifests"): CASEWORKERS,
+    ("POST", "/api/v1/corridor/manifests/{manifest_id}/send"): CASEWORKERS,
+    ("GET", "/api/v1/corridor/manifests/received"): MANIFEST_READERS,
+    ("GET", "/api/v1/corridor/manifests/received/{manifest_id}"): MANIFEST_READERS,
+    ("GET", "/api/v1/corridor/checkins"): MANIFEST_READERS,
+    ("POST", "/api/v1/corridor/checkins"): MANIFEST_READERS,
+    ("POST", "/api/v1/corridor/checkins/sync"): MANIFEST_READERS,
+    ("GET", "/api/v1/corridor/conflicts"): MANIFEST_READERS,
+    ("POST", "/api/v1/corridor/conflicts/{conflict_id}/settle"): CASEWORKERS,
+    ("GET", "/api/v1/corridor/members/{member_id}/report"): CASEWORKERS,
+    ("POST", "/api/v1/corridor/cases/{case_id}/erase"): PROTECTORS,
+    ("POST", "/api/v1/corridor/retention"): PROTECTORS,
+    ("GET", "/api/v1/corridor/breaches"): PROTECTORS,
+    ("POST", "/api/v1/corridor/breaches"): PROTECTORS,
+    ("POST", "/api/v1/corridor/breaches/{breach_id}/notify"): PROTECTORS,
 }
 
 DUMMY = {
@@ -100,6 +129,11 @@ DUMMY = {
     "decision": "approve",
     "link_id": "00000000-0000-4000-8000-000000000000",
     "plan_id": "00000000-0000-4000-8000-000000000000",
+    "case_id": "00000000-0000-4000-8000-000000000000",
+    "manifest_id": "00000000-0000-4000-8000-000000000000",
+    "conflict_id": "00000000-0000-4000-8000-000000000000",
+    "breach_id": "00000000-0000-4000-8000-000000000000",
+    "member_id": "00000000-0000-4000-8000-000000000000",
 }
 
 
