@@ -12,6 +12,7 @@ import sys
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import typer
@@ -222,3 +223,53 @@ def test_a_domain_hears_of_every_version_written(node: Node, factory: Factory) -
     finally:
         domains.unregister("espía")
     assert _spy not in domains.version_hooks()
+
+
+def _echo(session: object, node: Node, opened: Any) -> dict[str, Any]:
+    return {"echo": opened.body.get("say"), "from": opened.peer.node_id}
+
+
+def test_a_domain_answers_its_own_signed_messages(node: Node, tmp_path: Path) -> None:
+    """What the corridor's manifests and check-ins use: the envelope is verified before
+    the domain sees the body, and an unknown type stays unknown."""
+    from dataclasses import dataclass as _dc
+    from datetime import UTC, datetime
+
+    from alianza.errors import AuthenticationError, InputError
+    from alianza.exchange.envelope import seal
+    from alianza.exchange.handlers import handle
+    from alianza.exchange.hits import RateLimiter
+    from alianza.exchange.models import Peer
+    from alianza.node.keys import generate_key
+
+    @_dc
+    class Partner:
+        node_id: str
+        key: Any
+
+    partner = Partner("ec-eco", generate_key(tmp_path / "eco.key"))
+    with node.sessions() as session:
+        session.add(
+            Peer(node_id="ec-eco", country="EC", agency="Eco", url="http://127.0.0.1:9",
+                 public_key=partner.key.public_hex, added_at=datetime.now(UTC))
+        )  # fmt: skip
+        session.commit()
+    domains.register(
+        Domain(name="eco", summary="Eco.", messages={"eco.ping": "tests.test_domains:_echo"})
+    )
+    try:
+        with node.sessions() as session:
+            message = seal(partner, recipient=node.node_id, type="eco.ping", body={"say": "hola"})  # type: ignore[arg-type]
+            reply = handle(
+                session, node=node, message=message, limiter=RateLimiter(rate=10, burst=10)
+            )
+            assert reply["envelope"]["body"] == {"echo": "hola", "from": "ec-eco"}
+            forged = {**message, "signature": "00" * 64}
+            with pytest.raises(AuthenticationError):
+                handle(session, node=node, message=forged, limiter=RateLimiter(rate=10, burst=10))
+    finally:
+        domains.unregister("eco")
+    with node.sessions() as session:
+        again = seal(partner, recipient=node.node_id, type="eco.ping", body={})  # type: ignore[arg-type]
+        with pytest.raises(InputError, match="desconocido"):
+            handle(session, node=node, message=again, limiter=RateLimiter(rate=10, burst=10))
