@@ -38,7 +38,7 @@ from sqlalchemy.orm import Session
 
 from alianza.identity.features import FEATURE_COLUMNS
 from alianza.records.models import Record, RecordFeatures, RecordVersion
-from alianza.screening.ladders import NUMERIC, TYPO_WIDTH, as_bytes, code
+from alianza.screening.ladders import MISSING, NUMERIC, OTHER, TYPO_WIDTH, code
 from alianza.screening.stored import FAILURES, encode, revision, ways
 
 Key = tuple[str, ...]
@@ -144,13 +144,15 @@ def keys(f: dict[str, Any], *, query: bool = False) -> Iterator[Key]:
 def codes_of(values: Sequence[Any]) -> tuple[Array, Array]:
     """``ladders.code`` of each value as one int64 array, and whether each value is there
     (truthy), in two C loops and no Python per value."""
-    n = len(values)
-    hashes = np.fromiter(map(hash, values), dtype=np.int64, count=n)
-    there = np.fromiter(map(bool, values), dtype=bool, count=n)
+    hashes = np.fromiter(map(hash, values), dtype=np.int64, count=len(values))
+    # The values not there are None and "" ("" hashes to 0, None to ``_NONE``): read off
+    # the hashes, not a second pass over the values. As ``ladders.code``: a hash of 0 is
+    # coded 1, None 0. A text hashing to ``_NONE`` (one chance in 2**64) reads as missing,
+    # which loses one comparison of one entry, never makes a wrong match.
+    there = (hashes != 0) & (hashes != _NONE)
     out = hashes.copy()
     out[hashes == 0] = 1
-    # Of the values not there (None, ""), None is the one hashing as None does ("" is 0).
-    out[~there & (hashes == _NONE)] = 0
+    out[hashes == _NONE] = 0
     return out, there
 
 
@@ -457,7 +459,8 @@ class WatchIndex:
             parts_p.append(np.array(ps, dtype=np.int32))
         all_h = np.concatenate(parts_h)
         all_p = np.concatenate(parts_p)
-        order = np.argsort(all_h, kind="stable")
+        # Not stable: the positions under one key are read as a set (``np.unique``).
+        order = np.argsort(all_h)
         self._hashes = all_h[order]
         self._positions = all_p[order]
         self._recent = {}
@@ -552,9 +555,9 @@ class _Pending:
             distinct, counts = np.unique(codes[there], return_counts=True)
             index.counts[c].update(dict(zip(distinct.tolist(), counts.tolist(), strict=True)))
         for c, width in TYPO_WIDTH.items():
-            held = [as_bytes(v, width) for v in columns[c]]
-            self.chars[c].append(b"".join([b for b, _ in held]))
-            self.lengths[c].append(np.fromiter((k for _, k in held), dtype=np.int16, count=n))
+            chars, lengths = typo_columns(columns[c], width)
+            self.chars[c].append(chars)
+            self.lengths[c].append(lengths)
         hashes, rows = key_hashes(columns, coded=coded)
         self.hashes.append(hashes)
         self.at.append(rows + first)
@@ -563,6 +566,18 @@ class _Pending:
     def blocks(self) -> tuple[Array, Array]:
         """Every (hash, position) pair queued."""
         return _joined(self.hashes, np.int64), _joined(self.at, np.int64)
+
+
+def typo_columns(values: Sequence[str | None], width: int) -> tuple[bytes, Array]:
+    """``ladders.as_bytes`` of many values: their bytes, joined, and their lengths (one
+    NumPy conversion to fixed-width bytes instead of a call per value)."""
+    lengths = [
+        MISSING if v is None else (len(v) if len(v) <= width and v.isascii() else OTHER)
+        for v in values
+    ]
+    kept = [v if 0 <= k <= width else "" for v, k in zip(values, lengths, strict=True)]
+    chars = np.array(kept, dtype=f"S{width}") if kept else np.zeros(0, f"S{width}")
+    return chars.tobytes(), np.array(lengths, dtype=np.int16)
 
 
 def _joined(parts: list[Array], dtype: Any) -> Array:
@@ -576,12 +591,12 @@ def _parse(stored: list[str]) -> list[list[list[Any]]] | None:
     except orjson.JSONDecodeError:
         return None
     width = len(FEATURE_COLUMNS)
-    for ways_of in parsed:
-        if not isinstance(ways_of, list) or any(
-            not isinstance(w, list) or len(w) != width for w in ways_of
-        ):
-            return None
-    return parsed  # type: ignore[no-any-return]
+    # One flat pass (a generator per record cost more than the check itself).
+    if type(parsed) is not list or not all(type(ways_of) is list for ways_of in parsed):
+        return None
+    if not all(type(w) is list and len(w) == width for ways_of in parsed for w in ways_of):
+        return None
+    return parsed
 
 
 def _data_of(session: Session, ids: list[str]) -> dict[str, str | None]:
