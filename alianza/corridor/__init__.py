@@ -6,12 +6,18 @@ bound, rounding, CP-SAT polish, the greedy baseline; ``commands``: ``alianza cor
 plan``), the protection blocks every module reuses (``blocks``), and instances shaped
 like the corridor (``synthetic``).
 
-On the node, casework (``models``, ``casework``, ``policy``, ``case_commands``): one case
-per household, kept by the agency that registered it, moved through a fixed workflow
-(registered → counselled → consented → screened → approved → scheduled → departed →
-crossed → arrived → followed_up, with the exits withdrawn, referred and on_hold). A
-protection block sends a case to hold at screening and is checked again before it is
-scheduled; only a supervisor approves. Manifests and tracking come next.
+On the node:
+- casework (``casework``, ``household``, ``consents``, ``policy``, ``case_commands``): one
+  case per household, kept by the agency that registered it, moved through a fixed
+  workflow with named users; a protection block holds and refers; only a supervisor
+  approves; no consent, no seat;
+- manifests (``manifests``): a departure's persons for one country's leg, only the fields
+  that leg needs, sent as a signed one-off disclosure and acknowledged by the partner's
+  signed receipt; check-ins (``checkins``) at border posts that work offline and sync
+  later, contradictions kept as conflicts for a person; ``flows`` for the network calls,
+  ``messages`` for what partners send, ``track_commands`` and ``views``;
+- data protection (``protection``, ``breaches``, ``protection_commands``): the subject
+  access report, erasure and retention, the breach register.
 """
 
 from alianza.domains import Domain
