@@ -25,7 +25,7 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -62,12 +62,27 @@ ON_BOARD = ("scheduled", "departed", "crossed")
 RETAIN_DAYS = 30
 MAX_RETAIN_DAYS = 90
 MAX_PERSONS = 2000
+EARLIEST_BIRTH = date(1900, 1, 1)
+# A manifest is for a leg about to run (or just run): a year either way is plenty.
+MAX_LEG_DAYS = 366
 
 Line = Annotated[str, BeforeValidator(gate_line)]
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+def _born(value: date | None) -> date | None:
+    if value is not None and not EARLIEST_BIRTH <= value <= date.today():
+        raise ValueError(f"fecha de nacimiento inverosímil ({value.isoformat()})")
+    return value
+
+
+def _leg(value: date) -> date:
+    if abs((value - date.today()).days) > MAX_LEG_DAYS:
+        raise ValueError(f"fecha del tramo a más de {MAX_LEG_DAYS} días de hoy")
+    return value
 
 
 class ManifestPerson(_Strict):
@@ -77,7 +92,7 @@ class ManifestPerson(_Strict):
     surname_2: Line | None = Field(None, max_length=200)
     document_number: Line | None = Field(None, max_length=64)
     nationality: str | None = Field(None, pattern=r"^[A-Z]{2}$")
-    birth_date: date | None = None
+    birth_date: Annotated[date | None, AfterValidator(_born)] = None
 
 
 class ManifestPayload(_Strict):
@@ -90,7 +105,7 @@ class ManifestPayload(_Strict):
     to_country: str = Field(pattern=r"^[A-Z]{2}$")
     to_agency: Line = Field(min_length=1, max_length=80)
     departure: Line = Field(min_length=1, max_length=64)
-    leg_date: date
+    leg_date: Annotated[date, AfterValidator(_leg)]
     purpose: Line = Field(min_length=1, max_length=500)
     legal_basis: Line = Field(min_length=1, max_length=500)
     issued_at: datetime

@@ -219,6 +219,7 @@ def test_a_border_officer_works_from_the_manifests_received(
             checkins.settle(session, node, bruno, conflict_id="x", decision="y")
         for kind, at, field in (
             ("teleported", NOW, "kind"),
+            ("crossed", NOW - timedelta(days=4000), "diez años"),
             ("crossed", datetime.now(UTC) + timedelta(days=1), "at"),
             ("crossed", NOW.replace(tzinfo=None), "at"),
         ):

@@ -245,6 +245,8 @@ def _peer(a: Running, b: Running) -> Peer:
         ({"persons": []}, "persons"),
         ({"retain_until": "2029-01-01"}, "retain_until"),
         ({"departure": "bus\u202e9"}, "departure"),
+        ({"leg_date": "2031-01-01"}, "leg_date"),
+        ({"birth_of_first": "2999-01-01"}, "persons[0].birth_date"),
     ],
 )
 def test_a_partner_that_oversends_or_sends_garbage_is_refused_and_nothing_is_kept(
@@ -254,6 +256,9 @@ def test_a_partner_that_oversends_or_sends_garbage_is_refused_and_nothing_is_kep
     if "extra_person_field" in change:
         payload = _raw_manifest(cl, ec)
         payload["persons"][0]["flags"] = ["asylum_pending"]
+    elif "birth_of_first" in change:
+        payload = _raw_manifest(cl, ec)
+        payload["persons"][0]["birth_date"] = change["birth_of_first"]
     else:
         payload = _raw_manifest(cl, ec, **change)
     body = {"payload": payload, "signature": cl.node.key.sign(canonical(payload))}
