@@ -167,6 +167,13 @@ def main() -> None:
     )
     if not json.loads(corridor.read_text())["departures"]:
         raise SystemExit("wheel smoke test: the shipped corridor has no departures")
+    # The regularisation programmes are package data: listed from the installed wheel.
+    listed = subprocess.run(
+        [alianza, "status", "programmes", "--json"],
+        cwd=work, env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    if listed.returncode != 0 or len(json.loads(listed.stdout)["programmes"]) < 4:
+        raise SystemExit(f"wheel smoke test: status programmes failed\n{listed.stderr}")
     print("wheel smoke test: passed", flush=True)
 
 

@@ -41,6 +41,7 @@ PACKAGES: list[str] = [
     "alianza.seizures",
     "alianza.routes",
     "alianza.corridor",
+    "alianza.status",
     "alianza.demo",
 ]
 
