@@ -35,6 +35,19 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
+def adult(ref: str, given: str, surname: str, **extra: Any) -> dict[str, Any]:
+    """A consenting adult of a household file, without flags (``extra`` overrides)."""
+    return {
+        "id": ref,
+        "birth_date": "1985-04-02",
+        "consent": True,
+        "flags": [],
+        "given_names": given,
+        "surname_1": surname,
+        **extra,
+    }
+
+
 def blocked(household: dict[str, Any]) -> bool:
     for m in household["members"]:
         flags = set(m.get("flags", []))

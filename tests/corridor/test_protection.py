@@ -39,6 +39,7 @@ from alianza.db import transaction
 from alianza.errors import Conflict, InputError, NotFound, PermissionDenied
 from alianza.node.context import Node
 from tests.conftest import Factory, FreshNode
+from tests.corridor.conftest import adult
 
 AGENCY = "OIM"
 FIELDS = sorted(
@@ -52,18 +53,6 @@ FIELDS = sorted(
         "birth_date",
     ]
 )
-
-
-def adult(ref: str, given: str, surname: str, **extra: Any) -> dict[str, Any]:
-    return {
-        "id": ref,
-        "birth_date": "1985-04-02",
-        "consent": True,
-        "flags": [],
-        "given_names": given,
-        "surname_1": surname,
-        **extra,
-    }
 
 
 def household(ref: str = "H-1", members: list[dict[str, Any]] | None = None) -> dict[str, Any]:
