@@ -35,7 +35,7 @@ from alianza.audit.models import AuditEntry
 from alianza.audit.service import audit_act
 from alianza.auth.permissions import Principal, authorize, visible
 from alianza.codes.text import clean_text, shown
-from alianza.corridor import casework
+from alianza.corridor import casework, manifests
 from alianza.corridor.models import (
     Checkin,
     ReturnCase,
@@ -69,15 +69,18 @@ REDACTION_NOTE = (
 
 
 def now_utc() -> datetime:
+    """The time now, in UTC."""
     return datetime.now(UTC)
 
 
 def aware(moment: datetime) -> datetime:
+    """``moment`` with its time zone (UTC when the database dropped it)."""
     # SQLite hands back naive datetimes; everything is stored in UTC.
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def iso(moment: datetime | date | None) -> str | None:
+    """ISO 8601 text of a date or time (None stays None)."""
     if moment is None:
         return None
     return aware(moment).isoformat() if isinstance(moment, datetime) else moment.isoformat()
@@ -90,6 +93,7 @@ def columns_of(row: Any, names: str) -> dict[str, Any]:
 
 
 def field_text(value: str, field: str, limit: int, *, multiline: bool = False) -> str:
+    """A required text through the text gate, at most ``limit`` characters."""
     text = clean_text(value, field=field, multiline=multiline)
     if not text:
         raise InputError.at(field, "no puede estar vacío")
@@ -317,14 +321,6 @@ def erase_case(
     return {"case": found.id, "erased_at": now.isoformat(), **counts}
 
 
-def _expire_received(session: Session, node: Node, principal: Principal, today: date) -> int | None:
-    try:
-        from alianza.corridor import manifests
-    except ImportError:  # written alongside this module: cases are erased without it
-        return None
-    return manifests.expire_received(session, node, principal, today=today)
-
-
 def apply_retention(
     session: Session,
     node: Node,
@@ -363,7 +359,7 @@ def apply_retention(
         "cases": len(erased),
         "members": sum(c["members"] for c in erased),
         "manifests": sum(c["manifests"] for c in erased),
-        "received_manifests": _expire_received(session, node, principal, today),
+        "received_manifests": manifests.expire_received(session, node, principal, today=today),
         "cutoff": cutoff.date().isoformat(),
     }
     detail = {"today": today.isoformat(), "keep_days": keep_days, **result}
