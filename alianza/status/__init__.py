@@ -12,6 +12,11 @@ A protection flag (asylum claim, refugee, unaccompanied child, victim of traffic
 sends an application to a person, whatever the rules say: the blocks are the corridor's
 (``alianza.corridor.blocks``). The outcome is a recommendation: no decision about a
 person is taken here.
+
+On the node (``models``, ``policy``, ``applications``: register and evaluate,
+``decisions``: a person confirms or overrides, a supervisor signs off a refusal, an
+appeal reopens; ``evidence``; ``letter``: the decision letter as PDF; ``case_commands``:
+``alianza status application ...``; ``views``: ``/api/v1/status``).
 """
 
 from alianza.domains import Domain
@@ -21,4 +26,14 @@ DOMAIN = Domain(
     summary="Regularización selectiva: reglas versionadas con su fuente legal, resultados "
     "explicados; decide una persona.",
     commands="alianza.status.commands:register",
+    routers=("alianza.status.views:router",),
+    models=("alianza.status.models",),
+    migrations="alianza.status.migrations",
+    rules=("alianza.status.policy:APPLICATION_RULE",),
+    # Regularisation casework is not police work: no police role registers, decides or
+    # signs off an application. A refusal is signed off by a supervisor (four eyes).
+    grants={
+        "manage_applications": frozenset({"caseworker", "supervisor"}),
+        "sign_off_refusals": frozenset({"supervisor"}),
+    },
 )

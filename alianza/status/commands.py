@@ -24,7 +24,7 @@ from alianza.cli_support import JsonOpt, console, emit_json, err_console, id_col
 from alianza.codes.dates import iso_date
 from alianza.codes.text import shown
 from alianza.errors import InputError
-from alianza.status import contract, rules
+from alianza.status import case_commands, contract, rules
 from alianza.status.evaluate import evaluate
 
 
@@ -174,4 +174,5 @@ def register(app: typer.Typer) -> None:
     )
     status_app.command("evaluate")(evaluate_command)
     status_app.command("programmes")(programmes_command)
+    case_commands.register(status_app)  # alianza status application ... (on the node)
     app.add_typer(status_app, name="status")

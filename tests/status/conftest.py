@@ -1,4 +1,5 @@
-"""Regularisation rules on a file touch no database: they run once, on the SQLite pass.
+"""Regularisation rules on a file touch no database: they run once, on the SQLite pass
+(applications on the node, ``test_application*.py``, run on both backends).
 
 - ``application(**cells)``  one APPLICATIONS.csv row (an eligible Venezuelan adult for the
   Chilean 2021 round unless told otherwise), every column of the contract present.
@@ -56,8 +57,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if config.getoption("--db") != "postgresql":
         return
     skip = pytest.mark.skip(reason="sin base de datos: se prueba una vez, con SQLite")
+    # Applications on the node (``test_application*``) use its database: they run on both.
     for item in items:
-        if "tests/status/" in str(item.fspath):
+        path = str(item.fspath)
+        if "tests/status/" in path and "tests/status/test_application" not in path:
             item.add_marker(skip)
 
 

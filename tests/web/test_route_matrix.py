@@ -120,6 +120,14 @@ EXPECTED: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", "/api/v1/corridor/breaches"): PROTECTORS,
     ("POST", "/api/v1/corridor/breaches"): PROTECTORS,
     ("POST", "/api/v1/corridor/breaches/{breach_id}/notify"): PROTECTORS,
+    # Regularisation applications: caseworkers and supervisors; a supervisor signs off.
+    ("GET", "/api/v1/status/applications"): CASEWORKERS,
+    ("POST", "/api/v1/status/applications"): CASEWORKERS,
+    ("GET", "/api/v1/status/applications/{application_id}"): CASEWORKERS,
+    ("POST", "/api/v1/status/applications/{application_id}/decide"): CASEWORKERS,
+    ("POST", "/api/v1/status/applications/{application_id}/sign-off"): SUPERVISORS,
+    ("POST", "/api/v1/status/applications/{application_id}/appeal"): CASEWORKERS,
+    ("GET", "/api/v1/status/applications/{application_id}/letter"): CASEWORKERS,
 }
 
 DUMMY = {
@@ -134,6 +142,7 @@ DUMMY = {
     "conflict_id": "00000000-0000-4000-8000-000000000000",
     "breach_id": "00000000-0000-4000-8000-000000000000",
     "member_id": "00000000-0000-4000-8000-000000000000",
+    "application_id": "00000000-0000-4000-8000-000000000000",
 }
 
 
