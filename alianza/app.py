@@ -7,7 +7,6 @@ import logging
 import threading
 
 from fastapi import FastAPI
-from fastapi.responses import HTMLResponse
 from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel
 
@@ -57,15 +56,6 @@ def create_app(settings: Settings | None = None, *, node: Node | None = None) ->
             version=__version__,
             watch_list_loaded=screener is not None and screener.index.version >= 0,
             watch_list_entries=len(screener.index) if screener is not None else 0,
-        )
-
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def home() -> str:
-        return (
-            "<!doctype html><html lang='es'><meta charset='utf-8'><title>alianza</title>"
-            f"<h1>alianza · nodo {node.agency} ({node.country})</h1>"
-            f"<p>Identificador <code>{node.node_id}</code>. "
-            "Documentación de la API: <a href='/docs'>/docs</a>.</p></html>"
         )
 
     return app

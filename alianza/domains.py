@@ -43,6 +43,7 @@ PACKAGES: list[str] = [
     "alianza.corridor",
     "alianza.status",
     "alianza.demo",
+    "alianza.web",
 ]
 
 

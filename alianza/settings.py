@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     # Lifetime of an API token issued to a user, in days.
     token_ttl_days: int = Field(default=30, ge=1, le=365)
+    # Lifetime of a console session (its cookie and the token behind it), in hours.
+    console_session_hours: int = Field(default=12, ge=1, le=24 * 30)
     # Largest request body the API accepts, in bytes (imports included).
     max_body_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
     # Default review period of a record, in years (INTERPOL and Europol use five).

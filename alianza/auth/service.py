@@ -109,12 +109,14 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _new_token(session: Session, *, user: User, ttl_days: int) -> tuple[str, datetime]:
+def _new_token(
+    session: Session, *, user: User, ttl_days: int, lifetime: timedelta | None = None
+) -> tuple[str, datetime]:
     if ttl_days < 1 or ttl_days > 365:
         raise InputError.at("days", "la vigencia del token debe estar entre 1 y 365 días")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     now = datetime.now(UTC)
-    expires = now + timedelta(days=ttl_days)
+    expires = now + (lifetime or timedelta(days=ttl_days))
     session.add(
         ApiToken(
             user_id=user.id,
@@ -383,9 +385,17 @@ def _minutes(delta: timedelta) -> int:
 
 
 def login(
-    session: Session, *, node: Node, username: str, password: str, address: str
+    session: Session,
+    *,
+    node: Node,
+    username: str,
+    password: str,
+    address: str,
+    lifetime: timedelta | None = None,
 ) -> tuple[User, str, datetime]:
     """The user whose password this is with a new token, or ``AuthenticationError``.
+
+    ``lifetime``: the token's, when shorter than an API token's (a console session).
 
     Any cause of failure gives the same error after the same work; a name or an address
     locked out gives ``RateLimited``. Failures and lock-outs are audited and counted in
@@ -428,7 +438,9 @@ def login(
             delete(LoginThrottle).where(LoginThrottle.scope == "user", LoginThrottle.key == name)
         )
         _append(session, node, acts)
-        token, expires = _new_token(session, user=user, ttl_days=node.settings.token_ttl_days)
+        token, expires = _new_token(
+            session, user=user, ttl_days=node.settings.token_ttl_days, lifetime=lifetime
+        )
         audit_act(
             session, node, principal_of(user), "auth.login", user.username, {"address": where}
         )

@@ -7,13 +7,13 @@ from __future__ import annotations
 import logging
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from alianza.audit.denials import record_denial
 from alianza.auth.permissions import Principal
 from alianza.errors import AlianzaError, NotFound, PermissionDenied
-from alianza.web.errors import problem_response
+from alianza.web.errors import respond
 
 log = logging.getLogger("alianza.audit")
 
@@ -21,7 +21,7 @@ log = logging.getLogger("alianza.audit")
 def install(app: FastAPI) -> None:
     """Register the auditing handlers (before the generic ones of ``web.errors``)."""
 
-    async def _denied(request: Request, exc: Exception) -> JSONResponse:
+    async def _denied(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, AlianzaError)
         principal = getattr(request.state, "principal", None)
         if isinstance(principal, Principal):
@@ -32,7 +32,7 @@ def install(app: FastAPI) -> None:
                 )
             except AlianzaError as busy:  # the refusal still stands; the log says why not
                 log.warning("no se pudo auditar un acceso denegado: %s", busy.message)
-        return problem_response(exc)
+        return respond(request, exc)
 
     app.add_exception_handler(PermissionDenied, _denied)
     app.add_exception_handler(NotFound, _denied)

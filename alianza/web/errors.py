@@ -13,12 +13,12 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from alianza.codes.problems import encodable, problem_body, problems_from_errors
-from alianza.errors import AlianzaError, InputError
+from alianza.errors import AlianzaError, InputError, NotFound
 
 PROBLEM = "application/problem+json"
 
@@ -56,16 +56,24 @@ def problem_response(error: AlianzaError) -> JSONResponse:
     return JSONResponse(problem_body(error), status_code=error.http_status, media_type=PROBLEM)
 
 
+def respond(request: Request, error: AlianzaError) -> Response:
+    """The answer to one of our errors: a page for a person at the console (the hook
+    ``app.state.error_pages`` the console sets), else the problem body."""
+    pages = getattr(request.app.state, "error_pages", None)
+    answer = pages(request, error) if pages is not None else None
+    return answer if answer is not None else problem_response(error)
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers on ``app`` and document their answers in its OpenAPI."""
     _document(app)
 
     @app.exception_handler(AlianzaError)
-    async def _ours(_: Request, exc: AlianzaError) -> JSONResponse:
-        return problem_response(exc)
+    async def _ours(request: Request, exc: AlianzaError) -> Response:
+        return respond(request, exc)
 
     @app.exception_handler(RequestValidationError)
-    async def _request(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _request(request: Request, exc: RequestValidationError) -> Response:
         errs = []
         for err in exc.errors():
             loc = tuple(err.get("loc", ()))
@@ -74,26 +82,34 @@ def install(app: FastAPI) -> None:
             errs.append({**err, "loc": loc})
         problems = problems_from_errors(errs, prefix="")
         message = "; ".join(f"{p.field}: {p.message}" for p in problems)
-        return problem_response(InputError(message, problems=problems))
+        return respond(request, InputError(message, problems=problems))
 
     @app.exception_handler(UnicodeEncodeError)
-    async def _surrogates(_: Request, exc: UnicodeEncodeError) -> JSONResponse:
+    async def _surrogates(request: Request, exc: UnicodeEncodeError) -> Response:
         # Last line of defence: text is gated where it enters (alianza.codes.text), so
         # this only answers for a lone surrogate that reached an encoder unchecked. It
         # came from the request, so it is the client's error, not a 500.
         if "surrogate" not in exc.reason:
             raise exc  # our bug: a 500 with its stack trace in the log
-        return problem_response(
-            InputError("Texto con caracteres no válidos (un sustituto UTF-16 suelto).")
+        return respond(
+            request, InputError("Texto con caracteres no válidos (un sustituto UTF-16 suelto).")
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code in (404, 405) and getattr(request.app.state, "error_pages", None):
+            # A page that does not exist at the console: its 404 page, not a JSON body.
+            refused = NotFound("No existe esa página.") if exc.status_code == 404 else None
+            page = request.app.state.error_pages(
+                request, refused or InputError("Método no permitido en esta página.")
+            )
+            if page is not None:
+                return page  # type: ignore[no-any-return]
         if exc.status_code == 400:
             # FastAPI's answer to a body it cannot decode (not UTF-8, say): bad input
             # like malformed JSON, so the same 422 and Spanish problem.
-            return problem_response(
-                InputError("Cuerpo ilegible: envíe JSON válido en UTF-8.", problems=[])
+            return respond(
+                request, InputError("Cuerpo ilegible: envíe JSON válido en UTF-8.", problems=[])
             )
         titles = {
             404: "No encontrado",
