@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from splink.internals.settings_creator import SettingsCreator
 
 from alianza.identity.model import COMPARISONS, Features
@@ -69,6 +70,7 @@ class Scorer:
                     for level in levels
                 ]
             )
+        self._explained: dict[tuple[int, ...], tuple[Evidence, ...]] = {}
 
     def score(
         self,
@@ -98,6 +100,15 @@ class Scorer:
 
     def explain(self, reached: list[int]) -> list[Evidence]:
         """The walk of ``score`` in words."""
+        # A list of travellers meets the same few walks again and again: each is put in
+        # words once (the evidence is frozen, so the copies can share it).
+        key = tuple(reached)
+        known = self._explained.get(key)
+        if known is None:
+            known = self._explained[key] = tuple(self._explain(reached))
+        return list(known)
+
+    def _explain(self, reached: list[int]) -> list[Evidence]:
         out = []
         for c, (comparison, i) in enumerate(zip(COMPARISONS, reached, strict=True)):
             weight = self.weights[c][i]
@@ -125,12 +136,26 @@ def probability(weight: float) -> float:
     return 1.0 / (1.0 + math.pow(2.0, -weight))
 
 
+#: The least frequency a term-frequency adjustment divides by.
+TF_FLOOR = 1e-6
+
+
 def _tf_adjustment(u_exact: float, frequency: float) -> float:
     # Splink's term-frequency adjustment: agreeing on a value as common as ``frequency``
     # is worth log2(u / frequency) bits more (or less) than the level's average agreement.
     if not u_exact or not frequency:
         return 0.0
-    return math.log2(u_exact / max(frequency, 1e-6))
+    return math.log2(u_exact / max(frequency, TF_FLOOR))
+
+
+def tf_adjustments(u_exact: float, frequencies: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """``_tf_adjustment`` of many frequencies at once (NumPy's log2: to the last bit or
+    so, for bounds; a weight shown is always ``_tf_adjustment``'s)."""
+    if not u_exact:
+        return np.zeros(len(frequencies), dtype=np.float64)
+    adjust = np.log2(u_exact / np.maximum(frequencies, TF_FLOOR))
+    out: np.ndarray[Any, Any] = np.where(frequencies != 0, adjust, 0.0)
+    return out
 
 
 def list_prior(trained_prior: float, entries: int) -> float:

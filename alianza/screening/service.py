@@ -34,7 +34,7 @@ from alianza.node.context import Node
 from alianza.records.models import Record
 from alianza.records.policy import RecordRef
 from alianza.screening import ladders
-from alianza.screening.index import Entry, WatchIndex
+from alianza.screening.index import RULE_FIELDS, Entry, WatchIndex
 from alianza.screening.scorer import Evidence, Scorer, list_prior, probability
 
 MAX_CANDIDATES = 50
@@ -94,6 +94,9 @@ class Screener:
         self.cache: dict[str, Any] = {}  # derived tables, keyed by index version
         self.model = model or default_model()
         self.scorer = Scorer(self.model)
+        # False: every pair found is weighed in full (``ladders.walk_many``), the reference
+        # the tests hold the pruned walk (``ladders.walk_above``) to.
+        self.prune = True
 
     def refresh(self) -> int:
         """Catch the index up with the database (records changed since the last call)."""
@@ -167,12 +170,19 @@ class Screener:
                         ]
                     )
         current = self.confirm([entry for shortlist in shortlists for _, _, entry in shortlist])
+        shown: dict[tuple[str, ...], bool] = {}  # ``allowed`` of each set of rules met
         out = []
         for shortlist in shortlists:
             found_here = []
             for weight, reached, entry in shortlist:
                 fresh = current.get(entry.record_id)
-                if fresh is None or not allowed(fresh):
+                if fresh is None:
+                    continue
+                rules = tuple(getattr(fresh, name) for name in RULE_FIELDS)
+                may_see = shown.get(rules)
+                if may_see is None:
+                    may_see = shown[rules] = bool(allowed(fresh))
+                if not may_see:
                     continue
                 if fresh.features is not entry.features:  # another traveller's entry
                     fresh = dataclasses.replace(fresh, features=entry.features)
@@ -221,23 +231,35 @@ class Screener:
         if not len(positions):
             return out
 
-        def text(column: str, at: Any) -> list[Any]:
-            return index.text(column, positions[at])
+        found_at = positions  # ``positions`` is narrowed below; ``at`` counts in these
 
-        weights, levels = ladders.walk_many(
-            self.scorer,
-            queries,
-            owner,
-            ladders.Columns(index.codes, positions, index.chars, index.lengths),
-            text=text,
-            frequency=frequency,
-            prior=prior,
-        )
+        def text(column: str, at: Any) -> list[Any]:
+            return index.text(column, found_at[at])
+
         # Only pairs that may reach ``floor`` go on (a margin for the rounding of the
         # probability's own formula; the exact test is the caller's).
-        worth = weights >= math.log2(floor / (1.0 - floor)) - 1e-6 if 0 < floor < 1 else None
-        if worth is not None:
-            kept = np.flatnonzero(worth)
+        least = math.log2(floor / (1.0 - floor)) - 1e-6 if 0 < floor < 1 else None
+        columns = ladders.Columns(index.codes, positions, index.chars, index.lengths)
+        if least is None or not self.prune:
+            weights, levels = ladders.walk_many(
+                self.scorer, queries, owner, columns, text=text, frequency=frequency, prior=prior
+            )
+        else:
+            # The pairs that cannot reach ``least`` are left out before they are weighed
+            # in full; the others come back weighed exactly as ``walk_many`` weighs them.
+            rows, weights, levels = ladders.walk_above(
+                self.scorer,
+                queries,
+                owner,
+                columns,
+                text=text,
+                frequency=frequency,
+                prior=prior,
+                floor=least,
+            )
+            positions, owner = positions[rows], owner[rows]
+        if least is not None:
+            kept = np.flatnonzero(weights >= least)
             positions, owner, weights = positions[kept], owner[kept], weights[kept]
             levels = levels[:, kept]
         # Each record's best entry (the first in position among equal weights), then the
@@ -375,6 +397,12 @@ def alpha2(code: str) -> str:
 
 def explain_text(evidence: list[Evidence], *, english: bool) -> str:
     """One line: what agreed, what differed, what was missing."""
+    return _explain_text(tuple(evidence), english)
+
+
+@functools.lru_cache(maxsize=4096)
+def _explain_text(evidence: tuple[Evidence, ...], english: bool) -> str:
+    # A list of travellers meets the same few explanations again and again.
     groups: dict[str, list[str]] = {"agrees": [], "differs": [], "missing": []}
     for e in evidence:
         name = e.field_en if english else e.field
