@@ -7,7 +7,7 @@ STAMP   := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev
 PG_ADMIN ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 
-.PHONY: install install-dev system-deps demo test test-sqlite test-postgresql test-wheel check bench clean
+.PHONY: install install-dev system-deps browser-deps demo test test-sqlite test-postgresql test-wheel check bench clean
 
 ## system-deps: what PyICU (followthemoney -> normality) compiles against, from Debian
 system-deps:
@@ -30,7 +30,14 @@ $(DEVSTAMP): $(STAMP) pyproject.toml
 	@command -v softhsm2-util >/dev/null || { echo "Instalando SoftHSM2 (token PKCS#11 de las pruebas)..."; \
 	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q softhsm2; }
 	$(PIP) -e '.[dev,spark,hsm]'
+	$(MAKE) browser-deps
 	touch $(DEVSTAMP)
+
+## browser-deps: Debian's chromium and axe-core (npm) for the console's browser tests
+browser-deps:
+	@command -v chromium >/dev/null || { echo "Instalando chromium (pruebas de navegador de la consola)..."; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
+	@test -f tests/e2e/node_modules/axe-core/axe.min.js || npm ci --prefix tests/e2e --no-audit --no-fund --ignore-scripts
 
 install: $(STAMP)
 install-dev: $(DEVSTAMP)
@@ -48,7 +55,7 @@ check: $(DEVSTAMP)
 ## make test: check, the whole suite on SQLite and on PostgreSQL, then the installed wheel
 test: check test-sqlite test-postgresql test-wheel
 
-test-sqlite: $(DEVSTAMP)
+test-sqlite: $(DEVSTAMP) browser-deps
 	$(BIN)/pytest -q --db sqlite
 
 test-postgresql: $(DEVSTAMP)

@@ -142,6 +142,16 @@ def main() -> None:
             html = page.read().decode()
         if "cdn." in html or "static-offline-docs" not in html:
             raise SystemExit("wheel smoke test: /docs does not serve its own assets")
+        # The console: its templates, catalogues and vendored libraries are package data.
+        with urllib.request.urlopen(f"{base}/consola/login", timeout=30) as page:
+            html = page.read().decode()
+        if page.status != 200 or "Iniciar sesión" not in html or "htmx.min.js" not in html:
+            raise SystemExit("wheel smoke test: the console's log-in page is wrong")
+        with urllib.request.urlopen(
+            f"{base}/consola/static/vendor/htmx/htmx.min.js", timeout=30
+        ) as script:
+            if script.status != 200 or len(script.read()) < 10_000:
+                raise SystemExit("wheel smoke test: the console's vendored htmx is not served")
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -131,7 +131,12 @@ async def form(request: Request, *, before_login: bool = False) -> dict[str, str
     """
     raw = await request.body()
     try:
-        pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, max_num_fields=MAX_FIELDS)
+        pairs = parse_qsl(
+            raw.decode("utf-8"),
+            keep_blank_values=True,
+            max_num_fields=MAX_FIELDS,
+            errors="strict",  # a percent-escape that is not UTF-8 is refused, not replaced
+        )
     except UnicodeDecodeError:
         raise InputError.at("formulario", "el formulario no está en UTF-8") from None
     except ValueError:
