@@ -196,7 +196,7 @@ def query_command(
         typer.Option(
             help="crime_prevention, investigation, "
             "border_control, port_control, judicial, "
-            "missing_person"
+            "missing_person, migration_status"
         ),
     ],
     value: Annotated[str | None, typer.Option(help="Número, patente, contenedor o IMO.")] = None,

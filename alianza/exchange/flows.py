@@ -417,29 +417,7 @@ def query_peers(
             session.expunge(p)
     if only is not None and not peers:
         raise NotFound(f"No hay un nodo asociado activo '{only}'.")
-    results: list[dict[str, Any]] = []
-    for peer in peers:
-        try:
-            answer = client.send(
-                node, peer, type="query.hit", body=body, timeout=node.settings.peer_timeout
-            )
-            result = {
-                "peer": peer.node_id,
-                "country": peer.country,
-                "agency": peer.agency,
-                "result": answer.body.get("result"),
-                "hits": answer.body.get("hits", []),
-            }
-        except AlianzaError as exc:
-            result = {
-                "peer": peer.node_id,
-                "country": peer.country,
-                "agency": peer.agency,
-                "result": "ERROR",
-                "hits": [],
-                "error": exc.message,
-            }
-        results.append(result)
+    results = [ask_peer(node, peer, body) for peer in peers]
     with transaction(node.sessions) as session:
         audit_act(
             session,
@@ -456,6 +434,19 @@ def query_peers(
     return results
 
 
+def ask_peer(node: Node, peer: Peer, body: dict[str, Any]) -> dict[str, Any]:
+    """One hit/no-hit question (``body`` checked by ``parse_query``, asked by a caller who
+    was authorized) to one peer: its answer, or ``ERROR`` with the reason."""
+    where = {"peer": peer.node_id, "country": peer.country, "agency": peer.agency}
+    try:
+        answer = client.send(
+            node, peer, type="query.hit", body=body, timeout=node.settings.peer_timeout
+        )
+    except AlianzaError as exc:
+        return {**where, "result": "ERROR", "hits": [], "error": exc.message}
+    return {**where, "result": answer.body.get("result"), "hits": answer.body.get("hits", [])}
+
+
 def request_release(
     node: Node,
     *,
@@ -469,6 +460,24 @@ def request_release(
     """File a release request for a HIT at a partner (its 48-hour clock starts there)."""
     # The kind the HIT named: the released data will be shown only to roles that reach it.
     authorize(principal, Action.QUERY_PEERS, KindOf(kind))
+    return file_release(
+        node, principal=principal, peer_node=peer_node, ref=ref, kind=kind,
+        purpose=purpose, legal_basis=legal_basis,
+    )  # fmt: skip
+
+
+def file_release(
+    node: Node,
+    *,
+    principal: Principal,
+    peer_node: str,
+    ref: str,
+    kind: str,
+    purpose: str,
+    legal_basis: str,
+) -> ReleaseRequest:
+    """``request_release`` for a caller that authorized the act under its own action (a
+    regularisation check's hit, ``alianza.status.flows``)."""
     request_id = released.new_request_id()
     peer = _peer_snapshot(node, peer_node)
     body = {

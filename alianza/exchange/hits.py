@@ -39,6 +39,8 @@ class Purpose(StrEnum):
     PORT_CONTROL = "port_control"
     JUDICIAL = "judicial"
     MISSING_PERSON = "missing_person"
+    # An application for a residence status: the applicant's criminal record and alerts.
+    MIGRATION_STATUS = "migration_status"
 
 
 class QueryKind(StrEnum):

@@ -16,7 +16,10 @@ person is taken here.
 On the node (``models``, ``policy``, ``applications``: register and evaluate,
 ``decisions``: a person confirms or overrides, a supervisor signs off a refusal, an
 appeal reopens; ``evidence``; ``letter``: the decision letter as PDF; ``case_commands``:
-``alianza status application ...``; ``views``: ``/api/v1/status``).
+``alianza status application ...``; ``views``: ``/api/v1/status``). Checks through
+the exchange (``checks``: what was asked and answered, a person's review of a hit;
+``flows``: the questions to this node and its partners, a release request per hit);
+statistics from aggregates only (``stats``).
 """
 
 from alianza.domains import Domain
@@ -35,5 +38,12 @@ DOMAIN = Domain(
     grants={
         "manage_applications": frozenset({"caseworker", "supervisor"}),
         "sign_off_refusals": frozenset({"supervisor"}),
+        # Criminal-record and alert checks of an applicant, through the exchange (only
+        # that question, with its purpose and legal basis: no police query beyond it).
+        "check_applications": frozenset({"caseworker", "supervisor"}),
+        # A hit is reviewed by a supervisor: cleared (not the same person) or confirmed.
+        "review_hits": frozenset({"supervisor"}),
+        # Aggregates for those who lead the programme (no person in them).
+        "read_statistics": frozenset({"supervisor", "administrator"}),
     },
 )

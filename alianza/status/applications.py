@@ -21,7 +21,9 @@ Decisions:
   document, ``corridor.household.normal_document``; or the same folded given names, first
   surname and birth date, ``identity.names.fold``) is refused, naming the other case.
 - **The workflow is a table** (``NEXT``): ``registered → evaluated → decided`` (a
-  refusal waiting for a supervisor's sign-off) ``→ final``; a decision that needs no
+  refusal waiting for a supervisor's sign-off) ``→ final``; a check's hit pauses an
+  evaluated application (``evaluated → paused_hit → evaluated`` once a person reviewed
+  it, ``checks.py``); a decision that needs no
   sign-off goes straight to ``final``; ``final → appealed → evaluated`` again. Every move
   leaves an ``Event`` (who, in which role, when, why) and an audit entry; nothing is
   deleted, so an appeal keeps the history it reopens.
@@ -56,7 +58,9 @@ SIGN_OFF = "sign_off_refusals"
 # The workflow: status -> the statuses an application may move to next.
 NEXT: dict[str, tuple[str, ...]] = {
     "registered": ("evaluated",),
-    "evaluated": ("decided", "final"),
+    "evaluated": ("decided", "final", "paused_hit"),
+    # A check's hit: a person reviews it before anyone decides (``checks.py``).
+    "paused_hit": ("evaluated",),
     "decided": ("final",),
     "final": ("appealed",),
     "appealed": ("evaluated",),
@@ -68,6 +72,8 @@ CLOSED = frozenset({"final"})
 STATUS_LABELS = {
     "registered": "registrada",
     "evaluated": "evaluada (espera la decisión de una persona)",
+    "paused_hit": "en revisión por coincidencia (una persona revisa la coincidencia antes "
+    "de decidir)",
     "decided": "decidida (espera la firma de un supervisor)",
     "final": "decisión firme",
     "appealed": "recurrida",
@@ -414,6 +420,7 @@ def detail(
     body["decisions"] = [
         {"id": d.id, "evaluation_id": d.evaluation_id, "by": d.by, "role": d.role,
          "decision": d.decision, "outcome": d.outcome, "reason": d.reason,
+         "removal": d.removal,
          "at": d.at.isoformat(), "needs_sign_off": d.needs_sign_off,
          "signed_off_by": d.signed_off_by,
          "signed_off_at": d.signed_off_at.isoformat() if d.signed_off_at else None}
@@ -424,6 +431,9 @@ def detail(
          "at": e.at.isoformat(), "reason": e.reason}
         for e in events(session, found.id)
     ]  # fmt: skip
+    from alianza.status import checks  # checks.py builds on this module
+
+    body["checks"] = [checks.as_json(c) for c in checks.checks(session, found.id)]
     body["evidence"] = [
         {"id": x.id, "kind": x.kind, "filename": x.filename, "media_type": x.media_type,
          "size": x.size, "sha256": x.sha256, "added_by": x.added_by,

@@ -11,6 +11,9 @@ these commands read options and print).
     alianza status application appeal ID --reason TEXT --user U [--json]
     alianza status application evidence ID FILE --kind CODE --user U [--json]
     alianza status application letter ID -o LETTER.pdf --user U
+    alianza status application check ID [--legal-basis TEXT] --user U [--json]
+    alianza status application review-hit CHECK_ID --verdict cleared|confirmed
+        --reason TEXT --user U [--json]
 
 ``APPLICATION.json`` is an object with the columns of APPLICATIONS.csv (``programme``
 required); ``ROW.csv`` an APPLICATIONS.csv with one row. ``ID`` may be the first
@@ -175,7 +178,12 @@ def decide_command(
         str | None, typer.Option("--override", help="Otro resultado: eligible o not_eligible.")
     ] = None,
     removal: Annotated[
-        bool, typer.Option("--removal", help="Marcar para expulsión (ver la ayuda).")
+        bool,
+        typer.Option(
+            "--removal",
+            help="Marcar la denegación para expulsión: exige un antecedente penal confirmado "
+            "por una persona y ningún bloqueo de protección.",
+        ),
     ] = False,
     data_dir: DirOpt = None,
     as_json: JsonOpt = False,
@@ -296,6 +304,99 @@ def letter_command(
         tmp.unlink(missing_ok=True)
         raise InputError.at("--output", f"no se puede escribir ({exc.strerror or exc})") from None
     err_console.print(f"Carta de decisión en {output.name} ({len(body):,} bytes).")
+
+
+def _print_checks(rows: list[dict[str, Any]]) -> None:
+    table = Table(id_column("consulta"), "nodo", "pregunta", "resultado", "entrega", "revisión")
+    for c in rows:
+        waiting = "pendiente" if c["result"] == "HIT" else "—"
+        table.add_row(
+            c["id"], f"{c['agency']} ({c['country']})", c["kind"], c["result"],
+            (c["release_request_id"] or "—")[:8], c["review"] or waiting,
+        )  # fmt: skip
+    console.print(table)
+
+
+@application_app.command("check")
+def check_command(
+    user: UserOpt,
+    application_id: IdArg,
+    legal_basis: Annotated[
+        str | None,
+        typer.Option("--legal-basis", help="Base legal de la consulta (por defecto la del país)."),
+    ] = None,
+    data_dir: DirOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Consultar antecedentes penales y alertas (hit/no-hit) en este nodo y los asociados."""
+    from alianza.status import flows
+
+    node = open_cli_node(data_dir)
+    principal = acting(node, user)
+    with node.sessions() as session:
+        full = _full_id(session, principal, application_id)
+    report = flows.run_checks(node, principal, full, legal_basis=legal_basis)
+    body = {"application_id": full, "status": report.status, "checks": report.checks}
+    if as_json:
+        emit_json(body)
+        return
+    _print_checks(report.checks)
+    if report.hits:
+        err_console.print(
+            f"{report.hits} coincidencia(s): la solicitud {full} queda en revisión "
+            "(paused_hit) hasta que una persona revise cada una.",
+            highlight=False,
+        )
+    else:
+        err_console.print(f"Sin coincidencias: la solicitud {full} sigue {report.status}.")
+
+
+def _check_id(session: Any, principal: Any, prefix: str) -> str:
+    from sqlalchemy import select
+
+    from alianza.auth.permissions import visible
+    from alianza.status.applications import MANAGE
+    from alianza.status.models import Application, Check
+
+    mine = select(Application.id).where(visible(principal, MANAGE, Application))
+    return by_prefix(
+        session,
+        column=Check.id,
+        visible=Check.application_id.in_(mine),
+        prefix=prefix,
+        name="CHECK_ID",
+        missing=f"No existe la consulta {shown(prefix)}.",
+    )
+
+
+@application_app.command("review-hit")
+def review_hit_command(
+    user: UserOpt,
+    check_id: Annotated[str, typer.Argument(help="Id de la consulta con coincidencia.")],
+    verdict: Annotated[
+        str,
+        typer.Option(
+            "--verdict", help="cleared (no es la misma persona) o confirmed (confirmada)."
+        ),
+    ],
+    reason: ReasonOpt,
+    data_dir: DirOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Revisar (supervisor) una coincidencia: descartarla o confirmarla, con un motivo."""
+    from alianza.db import transaction
+    from alianza.status import applications, checks
+
+    node = open_cli_node(data_dir)
+    principal = acting(node, user)
+    with transaction(node.sessions) as session:
+        full = _check_id(session, principal, check_id)
+        row = checks.review(session, node, principal, full, verdict=verdict, reason=reason)
+        body = applications.summary(
+            applications.visible_application(session, principal, row.application_id)
+        )
+        body["check"] = checks.as_json(row)
+    _print(body, as_json)
 
 
 def register(status_app: typer.Typer) -> None:

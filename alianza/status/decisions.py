@@ -14,9 +14,13 @@ Decisions:
   person who decided.
 - **Protection flags** (``alianza.corridor.blocks``, the corridor's own function) always
   send the case to a person (the rules say ``needs_review``) and make a removal
-  impossible, whatever anyone decides. A removal is never marked here yet: it needs a
-  confirmed criminal hit reviewed by a person, and the checks through the exchange that
-  would bring one are not built; ``removal=True`` is refused, naming why.
+  impossible, whatever anyone decides.
+- **Removal only for a confirmed criminal record.** ``removal=True`` marks a refusal for
+  removal only when a check's criminal-record hit was confirmed by a person
+  (``checks.review``) and no protection block is present; anything else is refused,
+  naming why. The refusal still waits for a supervisor's sign-off.
+- **A hit pauses the case**: while a check's hit waits for a person's review
+  (``paused_hit``) nothing is decided.
 - **An appeal reopens the case, keeping its history**: the final decision stays, the
   application goes to ``appealed`` and is evaluated again under the same version (the
   one in force on its application date), for a person to decide again.
@@ -35,6 +39,7 @@ from alianza.corridor.blocks import Block, is_protection_block, member_blocks
 from alianza.errors import Conflict, InputError
 from alianza.node.context import Node
 from alianza.status import applications as service
+from alianza.status import checks
 from alianza.status.models import Application, Decision, Evaluation
 from alianza.status.rules import Outcome
 
@@ -97,10 +102,17 @@ def decide(
                 f"La solicitud {found.id} tiene un bloqueo de protección ({why}): nunca se "
                 "marca para expulsión."
             )
+        if checks.confirmed_criminal(session, found) is None:
+            raise Conflict(
+                f"La solicitud {found.id} no se marca para expulsión: hace falta un "
+                "antecedente penal confirmado por una persona tras una coincidencia de las "
+                "consultas del intercambio ('alianza status application review-hit')."
+            )
+    if found.status == "paused_hit":
         raise Conflict(
-            f"La solicitud {found.id} no se marca para expulsión: hace falta un antecedente "
-            "penal confirmado por las consultas del intercambio y revisado por una persona, "
-            "y esas consultas aún no están disponibles en este nodo."
+            f"La solicitud {found.id} está {service.STATUS_LABELS[found.status]}: una "
+            "persona revisa primero cada coincidencia ('alianza status application "
+            "review-hit'); una coincidencia no decide por sí sola."
         )
     if found.status != "evaluated":
         raise Conflict(
@@ -126,6 +138,10 @@ def decide(
             raise InputError.at(
                 "resultado", f"es el resultado de las reglas ({final}): confírmelo en su lugar"
             )
+    if removal and final != Outcome.NOT_ELIGIBLE:
+        raise InputError.at(
+            "expulsión", "solo se marca para expulsión una denegación (not_eligible)"
+        )
     needs_sign_off = final == Outcome.NOT_ELIGIBLE or (
         evaluation.outcome == Outcome.NOT_ELIGIBLE and final == Outcome.ELIGIBLE
     )
@@ -142,18 +158,25 @@ def decide(
         needs_sign_off=needs_sign_off,
         signed_off_by=None,
         signed_off_at=None,
+        removal=removal,
+        notified_at=None,
     )
     session.add(made)
     session.flush()
     audit_act(
         session, node, principal, "status.application.decide", found.id,
-        {"decision": made.decision, "outcome": final, "rules": evaluation.outcome},
+        {"decision": made.decision, "outcome": final, "rules": evaluation.outcome,
+         "removal": removal},
     )  # fmt: skip
     how = "confirma" if confirm else f"cambia {evaluation.outcome} por"
+    if removal:
+        final_shown = f"{final} con marca de expulsión (antecedente penal confirmado)"
+    else:
+        final_shown = final
     if needs_sign_off:
         service.move(
             session, node, principal, found, "decided",
-            f"{how} {final}, espera la firma de un supervisor: {text}",
+            f"{how} {final_shown}, espera la firma de un supervisor: {text}",
         )  # fmt: skip
     else:
         found.outcome = final

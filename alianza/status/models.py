@@ -95,6 +95,12 @@ class Decision(Base):
     signed_off_at: Mapped[dt.datetime | None] = mapped_column(
         DateTime(timezone=True), nullable=True
     )
+    # Marked for removal: only with a criminal hit a person confirmed, never with a
+    # protection block (``decisions.decide``).
+    removal: Mapped[bool] = mapped_column(Boolean, default=False)
+    # When the applicant was first given the decision letter: the appeal period runs from
+    # then (``decisions.appeal``).
+    notified_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class Event(Base):
@@ -126,3 +132,34 @@ class Evidence(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     added_by: Mapped[str] = mapped_column(String(120))
     added_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Check(Base):
+    """One hit/no-hit check of an applicant at one node (this node or a partner): which
+    question, with which purpose and legal basis, what it answered, and a person's review
+    of a hit. Only the answer is kept: a hit's references are opaque, never the data."""
+
+    __tablename__ = "status_checks"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    application_id: Mapped[str] = mapped_column(ForeignKey("status_applications.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # criminal_record | document_alert
+    node_id: Mapped[str] = mapped_column(String(64))  # the node asked (this one, or a peer)
+    node_country: Mapped[str] = mapped_column(String(2))
+    node_agency: Mapped[str] = mapped_column(String(80))
+    purpose: Mapped[str] = mapped_column(String(40))
+    legal_basis: Mapped[str] = mapped_column(String(300))
+    result: Mapped[str] = mapped_column(String(10))  # HIT | NO_HIT | ERROR | NOT_ASKED
+    # HIT: the references the node handed out (a partner's opaque ones; this node's record
+    # ids), ';'-separated. ERROR / NOT_ASKED: why.
+    refs: Mapped[str] = mapped_column(Text)
+    note: Mapped[str] = mapped_column(Text)
+    release_request_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    asked_by: Mapped[str] = mapped_column(String(120))
+    asked_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    # A person's review of a hit: cleared (not the same person) or confirmed.
+    review: Mapped[str | None] = mapped_column(String(12), nullable=True)
+    reviewed_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    reviewed_role: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    review_reason: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -8,17 +8,21 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from alianza.auth.permissions import Principal
-from alianza.status import applications, decisions, intake, letter
+from alianza.codes.text import shown
+from alianza.errors import NotFound
+from alianza.status import applications, checks, decisions, flows, intake, letter
 from alianza.web.deps import NodeDep, require, unit
 
 router = APIRouter(prefix="/api/v1/status", tags=["regularización"])
 Caseworker = Annotated[Principal, require(applications.MANAGE)]
 Supervisor = Annotated[Principal, require(applications.SIGN_OFF)]
+Checker = Annotated[Principal, require(checks.CHECK)]
+Reviewer = Annotated[Principal, require(checks.REVIEW)]
 Limit = Annotated[int, Query(ge=1, le=1000)]
 
 
@@ -30,7 +34,10 @@ class DecideIn(_In):
     confirm: bool = Field(False, description="Confirmar la recomendación de las reglas")
     outcome: str | None = Field(None, max_length=20, description="O bien: otro resultado")
     reason: str = Field(min_length=1, max_length=4000, description="Motivo escrito")
-    removal: bool = Field(False, description="Marcar para expulsión (hoy siempre se rechaza)")
+    removal: bool = Field(
+        False,
+        description="Marcar una denegación para expulsión (exige un antecedente penal confirmado)",
+    )
 
 
 class SignOffIn(_In):
@@ -38,6 +45,15 @@ class SignOffIn(_In):
 
 
 class AppealIn(_In):
+    reason: str = Field(min_length=1, max_length=4000)
+
+
+class CheckIn(_In):
+    legal_basis: str | None = Field(None, max_length=300, description="Por defecto, la del país")
+
+
+class ReviewIn(_In):
+    verdict: str = Field(max_length=20, description="cleared (no es la misma persona) o confirmed")
     reason: str = Field(min_length=1, max_length=4000)
 
 
@@ -115,3 +131,45 @@ def decision_letter(node: NodeDep, principal: Caseworker, application_id: str) -
         media_type="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="carta-{application_id}.pdf"'},
     )
+
+
+@router.post(
+    "/applications/{application_id}/checks",
+    summary="Consultar antecedentes y alertas (hit/no-hit) en este nodo y los asociados",
+)
+def run_checks(
+    request: Request, node: NodeDep, principal: Checker, application_id: str, body: CheckIn
+) -> dict[str, Any]:
+    # Network calls: the flow commits its own steps, outside any request transaction.
+    report = flows.run_checks(
+        node, principal, application_id, legal_basis=body.legal_basis,
+        matcher=getattr(request.app.state, "person_matcher", None),
+    )  # fmt: skip
+    return {"application_id": report.application_id, "status": report.status,
+            "checks": report.checks}  # fmt: skip
+
+
+@router.get("/applications/{application_id}/checks", summary="Las consultas de una solicitud")
+def list_checks(node: NodeDep, principal: Checker, application_id: str) -> dict[str, Any]:
+    with unit(node) as session:
+        found = applications.visible_application(session, principal, application_id)
+        return {"checks": [checks.as_json(c) for c in checks.checks(session, found.id)]}
+
+
+@router.post(
+    "/applications/{application_id}/checks/{check_id}/review",
+    summary="Revisar una coincidencia (supervisor)",
+)
+def review_check(
+    node: NodeDep, principal: Reviewer, application_id: str, check_id: str, body: ReviewIn
+) -> dict[str, Any]:
+    with unit(node) as session:
+        _, found = checks.visible_check(session, principal, check_id)
+        if found.id != application_id:
+            raise NotFound(f"No existe la consulta {shown(check_id)} en esa solicitud.")
+        made = checks.review(
+            session, node, principal, check_id, verdict=body.verdict, reason=body.reason
+        )
+        body_out = applications.summary(found)
+        body_out["check"] = checks.as_json(made)
+        return body_out

@@ -128,6 +128,11 @@ EXPECTED: dict[tuple[str, str], frozenset[str] | None] = {
     ("POST", "/api/v1/status/applications/{application_id}/sign-off"): SUPERVISORS,
     ("POST", "/api/v1/status/applications/{application_id}/appeal"): CASEWORKERS,
     ("GET", "/api/v1/status/applications/{application_id}/letter"): CASEWORKERS,
+    ("POST", "/api/v1/status/applications/{application_id}/checks"): CASEWORKERS,
+    ("GET", "/api/v1/status/applications/{application_id}/checks"): CASEWORKERS,
+    ("POST", "/api/v1/status/applications/{application_id}/checks/{check_id}/review"): (
+        SUPERVISORS
+    ),
 }
 
 DUMMY = {
@@ -143,6 +148,7 @@ DUMMY = {
     "breach_id": "00000000-0000-4000-8000-000000000000",
     "member_id": "00000000-0000-4000-8000-000000000000",
     "application_id": "00000000-0000-4000-8000-000000000000",
+    "check_id": "00000000-0000-4000-8000-000000000000",
 }
 
 
