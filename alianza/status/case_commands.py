@@ -8,7 +8,8 @@ these commands read options and print).
     alianza status application decide ID --confirm | --override OUTCOME --reason TEXT
         --user U [--json]
     alianza status application sign-off ID [--note TEXT] --user U [--json]
-    alianza status application appeal ID --reason TEXT --user U [--json]
+    alianza status application appeal ID --reason TEXT [--filed-on YYYY-MM-DD] --user U
+        [--json]
     alianza status application evidence ID FILE --kind CODE --user U [--json]
     alianza status application letter ID -o LETTER.pdf --user U
     alianza status application check ID [--legal-basis TEXT] --user U [--json]
@@ -230,17 +231,32 @@ def sign_off_command(
 
 
 @application_app.command("appeal")
-def appeal_command(user: UserOpt, application_id: IdArg, reason: ReasonOpt,
-                   data_dir: DirOpt = None, as_json: JsonOpt = False) -> None:  # fmt: skip
-    """Registrar el recurso contra una decisión firme: se reabre y se evalúa de nuevo."""
+def appeal_command(
+    user: UserOpt,
+    application_id: IdArg,
+    reason: ReasonOpt,
+    filed_on: Annotated[
+        str | None,
+        typer.Option("--filed-on", help="Día en que se presentó (AAAA-MM-DD; por defecto hoy)."),
+    ] = None,
+    data_dir: DirOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Registrar el recurso contra una decisión firme, dentro de su plazo: se reabre y se
+    evalúa de nuevo."""
+    from alianza.codes.dates import iso_date
     from alianza.db import transaction
     from alianza.status import applications, decisions
 
+    try:
+        filed = iso_date(filed_on) if filed_on is not None else None
+    except ValueError as exc:
+        raise InputError.at("--filed-on", str(exc)) from None
     node = open_cli_node(data_dir)
     principal = acting(node, user)
     with transaction(node.sessions) as session:
         full = _full_id(session, principal, application_id)
-        decisions.appeal(session, node, principal, full, reason=reason)
+        decisions.appeal(session, node, principal, full, reason=reason, filed_on=filed)
         body = applications.summary(applications.visible_application(session, principal, full))
     _print(body, as_json)
 

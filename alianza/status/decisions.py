@@ -23,25 +23,31 @@ Decisions:
   (``paused_hit``) nothing is decided.
 - **An appeal reopens the case, keeping its history**: the final decision stays, the
   application goes to ``appealed`` and is evaluated again under the same version (the
-  one in force on its application date), for a person to decide again.
+  one in force on its application date), for a person to decide again. An appeal filed
+  after its deadline (``appeals.deadline``, from the day the letter was first issued) is
+  refused, naming the deadline; ``filed_on`` is the day it was filed (today by default:
+  one received on paper is registered with its own date).
 """
 
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 from sqlalchemy.orm import Session
 
 from alianza.audit.service import audit_act
 from alianza.auth.permissions import Principal, authorize
+from alianza.codes.dates import earliest_today, latest_today
 from alianza.codes.text import clean_text, shown
 from alianza.corridor.blocks import Block, is_protection_block, member_blocks
 from alianza.errors import Conflict, InputError
 from alianza.node.context import Node
 from alianza.status import applications as service
 from alianza.status import checks
+from alianza.status.appeals import APPEALS, deadline
 from alianza.status.models import Application, Decision, Evaluation
-from alianza.status.rules import Outcome
+from alianza.status.rules import Outcome, render
 
 DECIDED = (Outcome.ELIGIBLE.value, Outcome.NOT_ELIGIBLE.value)
 MAX_REASON = 4000
@@ -215,10 +221,17 @@ def sign_off(
 
 
 def appeal(
-    session: Session, node: Node, principal: Principal, application_id: str, *, reason: str
+    session: Session,
+    node: Node,
+    principal: Principal,
+    application_id: str,
+    *,
+    reason: str,
+    filed_on: date | None = None,
 ) -> Evaluation:
-    """Register the applicant's appeal of a final decision: the case is reopened (its
-    decisions and events kept) and evaluated again, for a person to decide again."""
+    """Register the applicant's appeal of a final decision, filed within its deadline: the
+    case is reopened (its decisions and events kept) and evaluated again, for a person to
+    decide again."""
     authorize(principal, service.MANAGE)
     text = _reason(reason)
     found = service.visible_application(session, principal, application_id, lock=True)
@@ -227,7 +240,30 @@ def appeal(
             f"La solicitud {found.id} está {service.STATUS_LABELS[found.status]} "
             f"({found.status}): solo se recurre una decisión firme."
         )
-    service.move(session, node, principal, found, "appealed", f"recurso: {text}")
+    # Today where the day began last (UTC-12): an appeal made late in the evening in
+    # Santiago is not dated the next day by the clock in UTC.
+    today = earliest_today()
+    filed = filed_on or today
+    made = latest_decision(session, found)
+    decided = (made.signed_off_at or made.at).date() if made is not None else None
+    if filed > latest_today():
+        raise InputError.at("fecha del recurso", f"{render(filed)} es posterior a hoy")
+    if decided is not None and filed < decided:
+        raise InputError.at(
+            "fecha del recurso", f"{render(filed)} es anterior a la decisión ({render(decided)})"
+        )
+    if made is not None and made.notified_at is not None:
+        notified = made.notified_at.date()
+        last = deadline(notified, country=found.country)
+        if filed > last:
+            rule = APPEALS[found.country]
+            raise Conflict(
+                f"El plazo para recurrir la decisión sobre {found.id} venció el {render(last)} "
+                f"({rule.days} días hábiles desde la notificación del {render(notified)}; "
+                f"{rule.source}): el recurso del {render(filed)} llega tarde y no se registra."
+            )
+    when = "" if filed == today else f" (presentado el {render(filed)})"
+    service.move(session, node, principal, found, "appealed", f"recurso{when}: {text}")
     found.outcome = None
     return service.evaluate_application(
         session, node, principal, found, reason="nueva evaluación por el recurso"

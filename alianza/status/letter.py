@@ -22,35 +22,12 @@ from alianza.auth.permissions import ROLE_LABELS, Principal, Role
 from alianza.errors import Conflict
 from alianza.node.context import Node
 from alianza.status import applications as service
+from alianza.status.appeals import APPEALS, deadline
 from alianza.status.decisions import latest_decision, latest_evaluation
 from alianza.status.explain import HUMAN_DECISION
 from alianza.status.models import Application, Decision, Evaluation
 from alianza.status.rules import PROTECTION, render
 
-
-class Appeal:
-    """How a decision is appealed in one country (verify against the official text)."""
-
-    def __init__(self, remedy: str, days: int, before: str, source: str) -> None:
-        self.remedy, self.days, self.before, self.source = remedy, days, before, source
-
-
-APPEALS = {
-    "CL": Appeal(
-        "recurso de reposición (y, en subsidio, jerárquico)",
-        5,
-        "el Servicio Nacional de Migraciones, en la oficina que dictó esta decisión o en "
-        "su sitio web oficial",
-        "Ley 19.880, art. 59; Ley 21.325 (a verificar con el texto oficial)",
-    ),
-    "EC": Appeal(
-        "recurso de apelación",
-        10,
-        "la máxima autoridad del Ministerio de Relaciones Exteriores y Movilidad Humana, en "
-        "la oficina que dictó esta decisión",
-        "Código Orgánico Administrativo, arts. 219 y 224 (a verificar con el texto oficial)",
-    ),
-}
 _TYPOGRAPHY = str.maketrans({"—": "-", "–": "-", "‘": "'", "’": "'", "“": '"', "”": '"',
                              "…": "...", "•": "-", "≥": ">=", "≤": "<="})  # fmt: skip
 
@@ -84,8 +61,10 @@ def _who(label: str, role: str) -> str:
         return label
 
 
-def render_letter(found: Application, evaluation: Evaluation, decision: Decision) -> bytes:
-    """The letter's PDF bytes for a final decision."""
+def render_letter(
+    found: Application, evaluation: Evaluation, decision: Decision, *, notified: date
+) -> bytes:
+    """The letter's PDF bytes for a final decision notified on ``notified``."""
     programme, version = service.version_of(found)
     appeal = APPEALS[found.country]
     pdf = FPDF(format="A4")
@@ -128,6 +107,12 @@ def render_letter(found: Application, evaluation: Evaluation, decision: Decision
             "otro resultado por el motivo que sigue."
         )
     para(f"Motivo: {decision.reason}")
+    if decision.removal:
+        para(
+            "Esta denegación queda marcada para un procedimiento de expulsión, por un "
+            "antecedente penal que una persona confirmó. Ese procedimiento es aparte, con sus "
+            "propias garantías y recursos."
+        )
     if decision.signed_off_by and decision.signed_off_at:
         para(
             f"Firmó la decisión el supervisor {decision.signed_off_by}, el "
@@ -150,7 +135,9 @@ def render_letter(found: Application, evaluation: Evaluation, decision: Decision
     heading("Cómo recurrir")
     para(
         f"Puede presentar un {appeal.remedy} dentro de {appeal.days} días hábiles contados "
-        f"desde la notificación de esta decisión, ante {appeal.before}, citando la referencia "
+        f"desde la notificación de esta decisión (el {render(notified)}), es decir, hasta el "
+        f"{render(deadline(notified, country=found.country))}, ante {appeal.before}, citando "
+        "la referencia "
         f"{found.reference}. Fuente: {appeal.source}. Un recurso reabre su expediente: una "
         "persona lo evalúa y decide de nuevo, y se conserva todo lo actuado."
     )
@@ -175,7 +162,11 @@ def letter(session: Session, node: Node, principal: Principal, application_id: s
         (e for e in service.evaluations(session, found.id) if e.id == decision.evaluation_id),
         latest_evaluation(session, found),
     )
-    body = render_letter(found, evaluation, decision)
+    if decision.notified_at is None:
+        # The first letter is the notification: the appeal period runs from it.
+        decision.notified_at = service.utcnow()
+        session.flush()
+    body = render_letter(found, evaluation, decision, notified=decision.notified_at.date())
     audit_act(
         session, node, principal, "status.application.letter", found.id,
         {"decision": decision.id, "outcome": decision.outcome},

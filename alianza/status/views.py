@@ -6,6 +6,7 @@ run in a transaction too.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request
@@ -46,6 +47,7 @@ class SignOffIn(_In):
 
 class AppealIn(_In):
     reason: str = Field(min_length=1, max_length=4000)
+    filed_on: date | None = Field(None, description="Día en que se presentó (por defecto hoy)")
 
 
 class CheckIn(_In):
@@ -112,7 +114,10 @@ def appeal(
     node: NodeDep, principal: Caseworker, application_id: str, body: AppealIn
 ) -> dict[str, Any]:
     with unit(node) as session:
-        decisions.appeal(session, node, principal, application_id, reason=body.reason)
+        decisions.appeal(
+            session, node, principal, application_id, reason=body.reason,
+            filed_on=body.filed_on,
+        )  # fmt: skip
         found = applications.visible_application(session, principal, application_id)
         return applications.summary(found)
 

@@ -1,0 +1,54 @@
+"""How a decision is appealed in each country, and by when.
+
+The period runs from the notification: the day the applicant was first given the
+decision letter (``Decision.notified_at``, set when the letter is first issued); a
+decision whose letter was never issued was never notified, and its period has not
+begun. Days are working days, Monday to Friday: public holidays are not subtracted
+(written by hand: neither country's calendar of holidays is in the dependencies), so a
+deadline here can fall a day or two before the legal one, never after it; the refusal
+names the deadline, and a person can register a late appeal that the law admits by
+giving the date it was actually filed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+
+@dataclass(frozen=True, slots=True)
+class Appeal:
+    """How a decision is appealed in one country (verify against the official text)."""
+
+    remedy: str
+    days: int  # working days from the notification
+    before: str
+    source: str
+
+
+APPEALS = {
+    "CL": Appeal(
+        "recurso de reposición (y, en subsidio, jerárquico)",
+        5,
+        "el Servicio Nacional de Migraciones, en la oficina que dictó esta decisión o en "
+        "su sitio web oficial",
+        "Ley 19.880, art. 59; Ley 21.325 (a verificar con el texto oficial)",
+    ),
+    "EC": Appeal(
+        "recurso de apelación",
+        10,
+        "la máxima autoridad del Ministerio de Relaciones Exteriores y Movilidad Humana, en "
+        "la oficina que dictó esta decisión",
+        "Código Orgánico Administrativo, arts. 219 y 224 (a verificar con el texto oficial)",
+    ),
+}
+
+
+def deadline(notified: date, *, country: str) -> date:
+    """The last day to appeal a decision notified on ``notified`` (working days)."""
+    left, day = APPEALS[country].days, notified
+    while left:
+        day += timedelta(days=1)
+        if day.weekday() < 5:
+            left -= 1
+    return day

@@ -1,0 +1,94 @@
+"""An appeal's deadline (``alianza.status.appeals`` and ``decisions.appeal``): counted in
+working days from the day the letter was first issued, an appeal after it refused naming
+the deadline and changing nothing, one within it (or before any letter) reopening the
+case; the date an appeal was filed checked. Both backends (``conftest.py``)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from alianza.auth.permissions import Principal
+from alianza.errors import Conflict, InputError
+from alianza.node.context import Node
+from alianza.status import applications, decisions, letter
+from alianza.status.appeals import deadline
+from tests.conftest import Factory
+from tests.status.conftest import run
+from tests.status.test_application_letter import text
+from tests.status.test_applications import AGENCY, row
+
+
+def test_the_deadline_counts_working_days() -> None:
+    friday = date(2026, 12, 4)
+    assert deadline(friday, country="CL") == date(2026, 12, 11)  # 5 working days
+    assert deadline(friday, country="EC") == date(2026, 12, 18)  # 10 working days
+    assert deadline(date(2026, 12, 7), country="CL") == date(2026, 12, 14)  # Monday
+
+
+@pytest.fixture
+def cata(factory: Factory) -> Principal:
+    return factory.user("cata", "caseworker", agency=AGENCY)[0]
+
+
+def _final(node: Node, cata: Principal, *, days_ago: int) -> str:
+    """An eligible application decided and its letter issued ``days_ago`` days ago."""
+    with node.sessions() as session:
+        found = applications.register(session, node, cata, row())
+        made = decisions.decide(session, node, cata, found.id, confirm=True, reason="en regla")
+        body = letter.letter(session, node, cata, found.id)
+        assert made.notified_at is not None
+        then = made.notified_at - timedelta(days=days_ago)
+        made.at = made.notified_at = then  # as if decided and notified back then
+        session.commit()
+        assert "es decir, hasta el" in text(body)
+        return found.id
+
+
+def test_a_late_appeal_is_refused_naming_its_deadline(node: Node, cata: Principal) -> None:
+    app_id = _final(node, cata, days_ago=30)
+    with node.sessions() as session:
+        made = decisions.latest_decision(session, applications.visible_application(
+            session, cata, app_id))  # fmt: skip
+        assert made is not None and made.notified_at is not None
+        last = deadline(made.notified_at.date(), country="CL")
+        with pytest.raises(Conflict, match="venció el") as info:
+            decisions.appeal(session, node, cata, app_id, reason="no estuve de acuerdo")
+        assert "5 días hábiles" in info.value.message and "llega tarde" in info.value.message
+        assert applications.visible_application(session, cata, app_id).status == "final"
+        with pytest.raises(Conflict, match="venció"):
+            decisions.appeal(session, node, cata, app_id, reason="x",
+                             filed_on=last + timedelta(days=1))  # fmt: skip
+        with pytest.raises(InputError, match="anterior a la decisión"):
+            decisions.appeal(session, node, cata, app_id, reason="x",
+                             filed_on=made.notified_at.date() - timedelta(days=1))  # fmt: skip
+        with pytest.raises(InputError, match="posterior a hoy"):
+            decisions.appeal(session, node, cata, app_id, reason="x",
+                             filed_on=date.today() + timedelta(days=3))  # fmt: skip
+        # Filed on its last day, on paper, and registered today: within the period.
+        decisions.appeal(session, node, cata, app_id, reason="presentado en oficina",
+                         filed_on=last)  # fmt: skip
+        found = applications.visible_application(session, cata, app_id)
+        assert found.status == "evaluated"
+        reasons = [e.reason for e in applications.events(session, app_id)]
+        assert any("presentado el" in r for r in reasons)
+
+
+def test_an_appeal_in_time_or_before_any_letter_reopens(node: Node, cata: Principal) -> None:
+    app_id = _final(node, cata, days_ago=0)
+    with node.sessions() as session:
+        decisions.appeal(session, node, cata, app_id, reason="nueva prueba")
+        assert applications.visible_application(session, cata, app_id).status == "evaluated"
+        # Never notified (no letter): the period has not begun.
+        other = applications.register(session, node, cata, row(application_id="a2",
+                                      given_names="Otra", document_number="99"))  # fmt: skip
+        decisions.decide(session, node, cata, other.id, confirm=True, reason="en regla")
+        decisions.appeal(session, node, cata, other.id, reason="quiero recurrir")
+        assert other.status == "evaluated"
+
+
+def test_the_command_refuses_a_bad_filing_date() -> None:
+    done = run("application", "appeal", "abcd", "--reason", "r", "--filed-on", "2026-13-01",
+               "--user", "u")  # fmt: skip
+    assert done.code == 2 and "--filed-on" in done.error
