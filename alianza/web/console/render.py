@@ -47,6 +47,17 @@ ROLE_MSGIDS = (
 )
 
 
+# Every page: never kept in a shared office PC's cache (records, travellers), never framed
+# by another site (clickjacking), no guessing of content types, no address leaked.
+PAGE_HEADERS = {
+    "Cache-Control": "no-store",
+    "Content-Security-Policy": "frame-ancestors 'none'",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+
 @cache
 def environment(lang: str) -> Environment:
     """The Jinja2 environment of one language (templates compiled once per process)."""
@@ -114,7 +125,7 @@ def page(
     """A page (or an htmx fragment) rendered in the request's language."""
     env = environment(language_of(request))
     html = env.get_template(template).render(**_context(request), **values)
-    return HTMLResponse(html, status_code=status, headers=headers)
+    return HTMLResponse(html, status_code=status, headers={**PAGE_HEADERS, **(headers or {})})
 
 
 def is_console(request: Request) -> bool:

@@ -50,6 +50,8 @@ def test_the_root_opens_the_console_and_asks_for_a_log_in(browser: TestClient) -
     page = browser.get("/consola/login")
     assert page.status_code == 200
     assert '<html lang="es">' in page.text
+    assert page.headers["cache-control"] == "no-store"
+    assert page.headers["x-frame-options"] == "DENY"
 
 
 def test_the_session_cookie_is_http_only_and_strict(browser: TestClient, factory: Factory) -> None:
