@@ -58,6 +58,10 @@ PAGES: list[str] = [
     "alianza.web.console.pages.home",
     "alianza.web.console.pages.screening",
     "alianza.web.console.pages.records",
+    "alianza.web.console.pages.corridor",
+    "alianza.web.console.pages.corridor_plan",
+    "alianza.web.console.pages.corridor_map",
+    "alianza.web.console.pages.checkin",
 ]
 
 log = logging.getLogger("alianza.web")

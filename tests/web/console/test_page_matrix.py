@@ -20,6 +20,8 @@ READERS = frozenset({"analyst", "supervisor", "border_officer", "port_analyst"})
 SCREENERS = frozenset({"analyst", "supervisor", "border_officer"})
 ASKERS = READERS
 AUDITORS = frozenset({"administrator", "supervisor"})
+CASEWORK = frozenset({"caseworker", "supervisor"})
+CHECKIN = frozenset({"caseworker", "supervisor", "border_officer"})
 PUBLIC = None
 UNKNOWN = "00000000-0000-4000-8000-000000000000"
 
@@ -41,6 +43,19 @@ EXPECTED: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", "/consola/registros/{record_id}/accesos"): AUDITORS,
     ("GET", "/consola/revision"): frozenset({"supervisor"}),
     ("POST", "/consola/registros/{record_id}/renovar"): frozenset({"supervisor"}),
+    # The corridor (pages/corridor*.py, checkin.py): casework for caseworkers and
+    # supervisors; check-ins and the map also for border officers; never a police role.
+    ("GET", "/consola/corredor"): CASEWORK,
+    ("GET", "/consola/corredor/hogares/{case_id}"): CASEWORK,
+    ("POST", "/consola/corredor/hogares/{case_id}/mover"): CASEWORK,
+    ("POST", "/consola/corredor/hogares/{case_id}/consentimiento"): CASEWORK,
+    ("POST", "/consola/corredor/hogares/{case_id}/desistir"): CASEWORK,
+    ("POST", "/consola/corredor/hogares/{case_id}/embarque"): CASEWORK,
+    ("GET", "/consola/corredor/plan"): CASEWORK,
+    ("GET", "/consola/corredor/mapa"): CHECKIN,
+    ("GET", "/consola/corredor/mapa/paises.json"): ALL,
+    ("GET", "/consola/paso"): CHECKIN,
+    ("POST", "/consola/paso"): CHECKIN,
 }
 
 
@@ -91,7 +106,7 @@ def test_each_role_gets_a_page_only_if_expected(node: Node, factory: Factory) ->
         for (method, path), allowed in sorted(EXPECTED.items(), key=lambda e: "salir" in e[0][1]):
             if allowed is PUBLIC:
                 continue
-            url = path.format(record_id=UNKNOWN)
+            url = path.format(record_id=UNKNOWN, case_id=UNKNOWN, request_id=UNKNOWN)
             if path == "/consola/intercambio/entrega" and method == "GET":
                 url += "?socio=nadie&ref=00000000"
             if method == "POST":

@@ -1,0 +1,118 @@
+"""The check-in screen of a border post: a person of the corridor seen boarding,
+crossing, arriving, reported missing or in a medical incident, at a stop.
+
+Made for a slow line: one small page and a plain form POST (it works without
+JavaScript), answered by the same page with what was recorded and the form again for the
+next person. The same functions as ``POST /api/v1/corridor/checkins``: the API's model
+(``CheckinIn``), ``checkins.by_document`` for a document read off the paper, and
+``checkins.record`` (it authorises, finds the person in this node's manifests or in the
+cases the principal may see, keeps any conflict for a person, and audits). A border
+officer finds persons only through the manifests: never a case.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from alianza.auth.permissions import Principal
+from alianza.corridor import checkins
+from alianza.corridor.synthetic import default_corridor
+from alianza.corridor.views import CheckinIn
+from alianza.errors import InputError
+from alianza.web.console.i18n import N_
+from alianza.web.console.nav import NavEntry
+from alianza.web.console.pages.fields import blank_to_none, checked, named
+from alianza.web.console.render import page
+from alianza.web.console.session import PREFIX, form, requires
+from alianza.web.deps import NodeDep, unit
+
+router = APIRouter(include_in_schema=False)
+CHECKIN = f"{PREFIX}/paso"
+NAV = (NavEntry(CHECKIN, N_("Registro de paso"), action=checkins.RECORD, order=41),)
+Recorder = Annotated[Principal, requires(checkins.RECORD)]
+RECENT = 8
+
+KINDS = {
+    "boarded": N_("embarcó"),
+    "crossed": N_("cruzó"),
+    "arrived": N_("llegó"),
+    "missing": N_("no se presentó / desaparecida"),
+    "medical_incident": N_("incidente médico"),
+}
+LABELS = {
+    "person": "persona",
+    "--person": "persona",
+    "document": "documento",
+    "--document": "documento",
+    "kind": "paso",
+    "stop": "parada",
+    "note": "nota",
+    "at": "hora",
+}
+
+
+def _recent(node: Any, principal: Principal) -> list[dict[str, Any]]:
+    with unit(node) as session:
+        return [checkins.view(r) for r in checkins.recent(session, principal, limit=RECENT)]
+
+
+def _page(
+    request: Request,
+    node: Any,
+    principal: Principal,
+    *,
+    made: dict[str, Any] | None = None,
+    fields: dict[str, str] | None = None,
+) -> Response:
+    return page(
+        request,
+        "corridor/checkin.html",
+        kinds=KINDS,
+        stops=default_corridor()["stops"],
+        made=made,
+        form=fields or {},
+        recent=_recent(node, principal),
+        tab="checkin",
+    )
+
+
+@router.get(CHECKIN)
+def checkin_form(request: Request, node: NodeDep, principal: Recorder) -> Response:
+    return _page(request, node, principal)
+
+
+@router.post(CHECKIN)
+async def record_checkin(request: Request, node: NodeDep, principal: Recorder) -> Response:
+    fields = await form(request)
+    body = checked(
+        CheckinIn,
+        {
+            "person": blank_to_none(fields.get("persona")),
+            "document": blank_to_none(fields.get("documento")),
+            "kind": fields.get("paso", ""),
+            "stop": fields.get("parada", "").strip(),
+            "note": fields.get("nota", "").strip(),
+        },
+        LABELS,
+    )
+    if (body.person is None) == (body.document is None):
+        raise InputError.at("persona", "indique la persona o el documento (uno de los dos)")
+    with named(LABELS), unit(node) as session:
+        ref = body.person or checkins.by_document(session, node, principal, body.document or "")
+        row = checkins.record(
+            session,
+            node,
+            principal,
+            person=ref,
+            kind=body.kind,
+            stop=body.stop,
+            at=datetime.now(UTC),
+            note=body.note,
+        )
+        made = checkins.view(row)
+    # The stop stays chosen for the next person (a post records at its own stop).
+    return _page(request, node, principal, made=made, fields={"parada": body.stop})
