@@ -8,6 +8,10 @@ file, row and field; nothing is written.
 
 ``alianza status programmes [--country CL] [--json]`` lists the programmes, each version
 with its validity, legal basis, parameters, conditions and their sources.
+
+``alianza status stats --user U [--json]`` (on the node, for supervisors and
+administrators): applications, outcomes and median processing days by country,
+programme and month, from aggregates only, small cells suppressed (``stats.py``).
 """
 
 from __future__ import annotations
@@ -20,7 +24,15 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from alianza.cli_support import JsonOpt, console, emit_json, err_console, id_column
+from alianza.cli_support import (
+    DirOpt,
+    JsonOpt,
+    UserOpt,
+    console,
+    emit_json,
+    err_console,
+    id_column,
+)
 from alianza.codes.dates import iso_date
 from alianza.codes.text import shown
 from alianza.errors import InputError
@@ -166,6 +178,35 @@ def programmes_command(
     )
 
 
+def stats_command(user: UserOpt, data_dir: DirOpt = None, as_json: JsonOpt = False) -> None:
+    """Estadísticas para la conducción: solicitudes, resultados y días de tramitación por
+    país, programa y mes (solo agregados; celdas pequeñas suprimidas)."""
+    from alianza.cli_support import acting, open_cli_node
+    from alianza.db import transaction
+    from alianza.status import stats
+
+    node = open_cli_node(data_dir)
+    principal = acting(node, user)
+    with transaction(node.sessions) as session:
+        body = stats.statistics(session, node, principal)
+    if as_json:
+        emit_json(body)
+        return
+    table = Table(
+        "país", "programa", "mes", "solicitudes", "elegibles", "no elegibles", "abiertas",
+        "en revisión", "mediana (días)",
+        title=f"Solicitudes de su institución (celdas < {body['small_cell']} suprimidas: «<"
+        f"{body['small_cell']}»)",
+    )  # fmt: skip
+    for r in body["rows"]:
+        cells = [
+            f"<{body['small_cell']}" if r[k] is None else f"{r[k]:g}"
+            for k in (*stats.COUNTS, "median_days")
+        ]
+        table.add_row(r["country"], r["programme"], r["month"], *cells)
+    console.print(table)
+
+
 def register(app: typer.Typer) -> None:
     """Add ``alianza status ...`` to the main CLI."""
     status_app = typer.Typer(
@@ -174,5 +215,6 @@ def register(app: typer.Typer) -> None:
     )
     status_app.command("evaluate")(evaluate_command)
     status_app.command("programmes")(programmes_command)
+    status_app.command("stats")(stats_command)
     case_commands.register(status_app)  # alianza status application ... (on the node)
     app.add_typer(status_app, name="status")

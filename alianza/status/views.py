@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from alianza.auth.permissions import Principal
 from alianza.codes.text import shown
 from alianza.errors import NotFound
-from alianza.status import applications, checks, decisions, flows, intake, letter
+from alianza.status import applications, checks, decisions, flows, intake, letter, stats
 from alianza.web.deps import NodeDep, require, unit
 
 router = APIRouter(prefix="/api/v1/status", tags=["regularización"])
@@ -24,6 +24,7 @@ Caseworker = Annotated[Principal, require(applications.MANAGE)]
 Supervisor = Annotated[Principal, require(applications.SIGN_OFF)]
 Checker = Annotated[Principal, require(checks.CHECK)]
 Reviewer = Annotated[Principal, require(checks.REVIEW)]
+Leader = Annotated[Principal, require(stats.READ)]
 Limit = Annotated[int, Query(ge=1, le=1000)]
 
 
@@ -178,3 +179,9 @@ def review_check(
         body_out = applications.summary(found)
         body_out["check"] = checks.as_json(made)
         return body_out
+
+
+@router.get("/stats", summary="Estadísticas agregadas (celdas pequeñas suprimidas)")
+def statistics(node: NodeDep, principal: Leader) -> dict[str, Any]:
+    with unit(node) as session:
+        return stats.statistics(session, node, principal)

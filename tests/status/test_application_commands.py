@@ -88,3 +88,18 @@ def test_an_application_through_the_commands(fresh: FreshNode, tmp_path: Path) -
     code, out = cli("appeal", app_id, "--reason", "presenta pasaporte con sello", "--user",
                     "cata", "--json")  # fmt: skip
     assert code == 0 and json.loads(out)["status"] == "evaluated"
+    # Statistics for leaders: one small row, every figure hidden; not for a caseworker.
+    done = runner.invoke(app, ["status", "stats", "--user", "sofi", "--json", "--dir",
+                               str(fresh.dir)], env=fresh.env)  # fmt: skip
+    ACTING.pop("current", (node,))[0].engine.dispose()
+    assert done.exit_code == 0, done.stdout
+    [cell] = json.loads(done.stdout)["rows"]
+    assert cell["applications"] is None and "applications" in cell["suppressed"]
+    done = runner.invoke(app, ["status", "stats", "--user", "sofi", "--dir", str(fresh.dir)],
+                         env=fresh.env)  # fmt: skip
+    ACTING.pop("current", (node,))[0].engine.dispose()
+    assert done.exit_code == 0 and "<5" in done.stdout
+    denied = runner.invoke(app, ["status", "stats", "--user", "cata", "--dir", str(fresh.dir)],
+                           env=fresh.env)  # fmt: skip
+    ACTING.pop("current", (node,))[0].engine.dispose()
+    assert isinstance(denied.exception, AlianzaError) and denied.exception.exit_code == 4

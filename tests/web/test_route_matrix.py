@@ -133,6 +133,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str] | None] = {
     ("POST", "/api/v1/status/applications/{application_id}/checks/{check_id}/review"): (
         SUPERVISORS
     ),
+    ("GET", "/api/v1/status/stats"): AUDITORS,
 }
 
 DUMMY = {
