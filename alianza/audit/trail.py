@@ -60,3 +60,27 @@ def trail(
     ]
     audit_act(session, node, principal, "audit.trail", target, {"count": len(found)})
     return found
+
+
+def acts(
+    session: Session, *, node: Node, principal: Principal, action: str, limit: int = 100
+) -> list[TrailEntry]:
+    """The entries of one kind of act (``exchange.query_received``: partners' hit/no-hit
+    queries) that the principal may audit, newest first; reading them is audited."""
+    authorize(principal, Action.AUDIT)
+    if not action or len(action) > 100:
+        raise InputError.at("action", "indique el acto (hasta 100 caracteres)")
+    if not 1 <= limit <= MAX_TRAIL:
+        raise InputError.at("limit", f"debe estar entre 1 y {MAX_TRAIL}")
+    rows = session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.action == action, visible(principal, Action.AUDIT, AuditEntry))
+        .order_by(AuditEntry.seq.desc())
+        .limit(limit)
+    )
+    found = [
+        TrailEntry(seq=r.seq, at=r.at, actor=r.actor, action=r.action, detail=json.loads(r.detail))
+        for r in rows
+    ]
+    audit_act(session, node, principal, "audit.acts", action, {"count": len(found)})
+    return found

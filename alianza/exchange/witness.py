@@ -197,3 +197,28 @@ def check_witnesses(
             if (problem := mismatch(witness_node, item["seq"], item["head"])) is not None:
                 problems.append(problem)
     return WitnessReport(checked=checked, problems=problems)
+
+
+@dataclass(slots=True)
+class WitnessSummary:
+    """What one partner has countersigned of our log."""
+
+    node_id: str
+    checkpoints: int
+    last_seq: int
+    last_at: datetime
+
+
+def witnesses(session: Session) -> list[WitnessSummary]:
+    """Per partner, how many of our checkpoints it countersigned and up to which entry."""
+    rows = session.execute(
+        select(
+            CheckpointWitness.witness_node,
+            func.count(),
+            func.max(CheckpointWitness.seq),
+            func.max(CheckpointWitness.at),
+        )
+        .group_by(CheckpointWitness.witness_node)
+        .order_by(CheckpointWitness.witness_node)
+    ).all()
+    return [WitnessSummary(node_id=w, checkpoints=n, last_seq=s, last_at=a) for w, n, s, a in rows]

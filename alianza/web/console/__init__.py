@@ -62,6 +62,8 @@ PAGES: list[str] = [
     "alianza.web.console.pages.corridor_plan",
     "alianza.web.console.pages.corridor_map",
     "alianza.web.console.pages.checkin",
+    "alianza.web.console.pages.exchange",
+    "alianza.web.console.pages.exchange_status",
 ]
 
 log = logging.getLogger("alianza.web")

@@ -56,6 +56,14 @@ EXPECTED: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", "/consola/corredor/mapa/paises.json"): ALL,
     ("GET", "/consola/paso"): CHECKIN,
     ("POST", "/consola/paso"): CHECKIN,
+    # The exchange inbox (pages/exchange.py, exchange_status.py).
+    ("GET", "/consola/intercambio"): ASKERS,
+    ("GET", "/consola/intercambio/entregas/{request_id}"): ASKERS,
+    ("POST", "/consola/intercambio/entregas/{request_id}/aprobar"): frozenset({"supervisor"}),
+    ("POST", "/consola/intercambio/entregas/{request_id}/negar"): frozenset({"supervisor"}),
+    ("GET", "/consola/auditoria/consultas"): AUDITORS,
+    ("GET", "/consola/auditoria"): AUDITORS,
+    ("GET", "/consola/nodos"): frozenset({"administrator"}),
 }
 
 
