@@ -26,12 +26,16 @@ Adding a page:
    and a missing one both as 404), a missing session the log-in page.
 3. Templates extend ``base.html``; every label goes through ``_()``; dates through
    ``|day`` or ``moment()``, numbers through ``|number``.
-4. One line in ``PAGES`` below; the labels into the catalogues (``pybabel extract -F
-   alianza/web/translations/babel.cfg -o /tmp/messages.pot alianza/web`` then ``pybabel
-   update -i /tmp/messages.pot -d alianza/web/translations``, and translate the English);
-   ``tests/web/console/test_i18n.py`` fails while a label is missing.
+4. One line in ``PAGES`` below, and its routes × roles in the console's page matrix
+   (``tests/web/console/test_page_matrix.py``, written by hand: a page without a line
+   fails). Its labels into the catalogues: ``.venv/bin/python tools/console_catalogues.py``
+   extracts them (``pybabel``, map in ``alianza/web/translations/babel.cfg``) into both
+   ``.po`` files; translate the new English entries. ``tests/web/console/test_i18n.py``
+   fails while a label is missing or untranslated. The ``.po`` files are compiled in
+   memory at start (``i18n.translations``): no ``.mo`` to build or commit.
 5. A browser test in ``tests/e2e/`` that walks the page as the roles that use it, takes
-   its screenshot and runs axe-core on it (``tests/e2e/conftest.py``: ``Browser.visit``).
+   its screenshot and runs axe-core on it (``tests/e2e/conftest.py``: the ``visit``
+   fixture logs a user in; ``Visit.check(name)`` screenshots and runs axe-core).
 """
 
 from __future__ import annotations
