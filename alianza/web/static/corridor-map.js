@@ -9,7 +9,7 @@
     if (!box || !island || typeof L === "undefined") { return; }
     var stops = JSON.parse(island.textContent);
     var map = L.map(box, { zoomSnap: 0.25, attributionControl: false, keyboard: true });
-    map.fitBounds([[-35, -82], [12, -64]]);
+    map.fitBounds([[-36, -82], [12, -64]]);
     fetch(box.dataset.outlines, { credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (world) {

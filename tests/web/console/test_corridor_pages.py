@@ -236,12 +236,12 @@ def test_the_map_lists_stops_capacities_and_people_in_transit(
         "/consola/paso",
         data={"csrf": token, "persona": member, "paso": "crossed", "parada": "x-chacalluta"},
     )
-    shown = browser.get("/consola/corredor/mapa")
+    shown = browser.get("/consola/mapa/corredor")
     assert shown.status_code == 200
     table = shown.text.split('data-testid="paradas"')[1]
     row = table.split("Chacalluta–Santa Rosa")[1].split("</tr>")[0]
     assert "500" in row and "<td>1</td>" in row
-    outlines = browser.get("/consola/corredor/mapa/paises.json")
+    outlines = browser.get("/consola/mapa/corredor/paises.json")
     assert outlines.status_code == 200
     names = {f["properties"]["iso_a3"] for f in outlines.json()["features"]}
     assert {"CHL", "PER", "ECU", "COL", "VEN"} <= names and "FJI" not in names
@@ -301,4 +301,4 @@ def test_an_analyst_has_no_check_in_screen(
 ) -> None:
     log_in(browser, "ana")
     assert browser.get("/consola/paso").status_code == 403
-    assert browser.get("/consola/corredor/mapa").status_code == 403
+    assert browser.get("/consola/mapa/corredor").status_code == 403

@@ -52,8 +52,8 @@ EXPECTED: dict[tuple[str, str], frozenset[str] | None] = {
     ("POST", "/consola/corredor/hogares/{case_id}/desistir"): CASEWORK,
     ("POST", "/consola/corredor/hogares/{case_id}/embarque"): CASEWORK,
     ("GET", "/consola/corredor/plan"): CASEWORK,
-    ("GET", "/consola/corredor/mapa"): CHECKIN,
-    ("GET", "/consola/corredor/mapa/paises.json"): ALL,
+    ("GET", "/consola/mapa/corredor"): CHECKIN,
+    ("GET", "/consola/mapa/corredor/paises.json"): ALL,
     ("GET", "/consola/paso"): CHECKIN,
     ("POST", "/consola/paso"): CHECKIN,
     # The exchange inbox (pages/exchange.py, exchange_status.py).

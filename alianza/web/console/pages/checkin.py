@@ -22,7 +22,7 @@ from alianza.auth.permissions import Principal
 from alianza.corridor import checkins
 from alianza.corridor.synthetic import default_corridor
 from alianza.corridor.views import CheckinIn
-from alianza.errors import InputError
+from alianza.errors import AlianzaError, Conflict, InputError, NotFound
 from alianza.web.console.i18n import N_
 from alianza.web.console.nav import NavEntry
 from alianza.web.console.pages.fields import blank_to_none, checked, named
@@ -67,10 +67,13 @@ def _page(
     *,
     made: dict[str, Any] | None = None,
     fields: dict[str, str] | None = None,
+    error: AlianzaError | None = None,
 ) -> Response:
     return page(
         request,
         "corridor/checkin.html",
+        status=422 if isinstance(error, InputError) else error.http_status if error else 200,
+        error=error,
         kinds=KINDS,
         stops=default_corridor()["stops"],
         made=made,
@@ -88,6 +91,17 @@ def checkin_form(request: Request, node: NodeDep, principal: Recorder) -> Respon
 @router.post(CHECKIN)
 async def record_checkin(request: Request, node: NodeDep, principal: Recorder) -> Response:
     fields = await form(request)
+    try:
+        made = _record(node, principal, fields)
+    except (InputError, NotFound, Conflict) as exc:
+        # Answered on the same small page, the typed fields kept: one round trip on a
+        # slow line. Nothing was stored (the transaction rolled back).
+        return _page(request, node, principal, fields=fields, error=exc)
+    # The stop stays chosen for the next person (a post records at its own stop).
+    return _page(request, node, principal, made=made, fields={"parada": made["stop"]})
+
+
+def _record(node: Any, principal: Principal, fields: dict[str, str]) -> dict[str, Any]:
     body = checked(
         CheckinIn,
         {
@@ -113,6 +127,4 @@ async def record_checkin(request: Request, node: NodeDep, principal: Recorder) -
             at=datetime.now(UTC),
             note=body.note,
         )
-        made = checkins.view(row)
-    # The stop stays chosen for the next person (a post records at its own stop).
-    return _page(request, node, principal, made=made, fields={"parada": body.stop})
+        return checkins.view(row)

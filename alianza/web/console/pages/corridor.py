@@ -17,7 +17,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from alianza.auth.permissions import Principal, holds
+from alianza.auth.permissions import ROLE_LABELS, Principal, holds
 from alianza.corridor import casework, consents
 from alianza.corridor.blocks import BLOCKING_FLAGS, blocks
 from alianza.corridor.views import ConsentIn, MemberIn, MoveIn
@@ -59,10 +59,13 @@ BLOCKS = {
 }
 assert set(BLOCKS) == set(BLOCKING_FLAGS)  # one label per block of ``corridor.blocks``
 PRIORITIES = {"normal": N_("normal"), "high": N_("alta")}
+# Role names as ``render.ROLE_MSGIDS`` marks them (a case's history names who moved it).
+ROLES = {role.value: label for role, label in ROLE_LABELS.items()}
 VOCABULARY: dict[str, Any] = {
     "statuses": STATUSES,
     "block_labels": BLOCKS,
     "priorities": PRIORITIES,
+    "roles": ROLES,
 }
 
 # Form field -> the name the error shows (the form's label, in Spanish).

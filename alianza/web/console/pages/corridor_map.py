@@ -29,7 +29,7 @@ from alianza.web.console.session import PREFIX, ConsoleUser, requires
 from alianza.web.deps import NodeDep, unit
 
 router = APIRouter(include_in_schema=False)
-MAP = f"{PREFIX}/corredor/mapa"
+MAP = f"{PREFIX}/mapa/corredor"
 NAV = (NavEntry(MAP, N_("Mapa del corredor"), action=checkins.RECORD, order=42),)
 Recorder = Annotated[Principal, requires(checkins.RECORD)]
 RECENT = 1000
