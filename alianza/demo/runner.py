@@ -36,6 +36,7 @@ from alianza.demo.corridor_tracking import tracking_scene
 from alianza.demo.generator import generate_records
 from alianza.demo.port_scene import port_scene
 from alianza.demo.routes_scene import routes_scene
+from alianza.demo.status_scene import status_scene
 from alianza.errors import Unavailable
 from alianza.exchange import flows as exchange
 from alianza.exchange import release
@@ -424,6 +425,7 @@ def run_demo(*, data_dir: Path, port: int, n: int, serve: bool, console: Console
             cl, ec, data_dir=data_dir, port=port + 2, cl_url=cl_url, console=console,
             serve=_serve, link=_link,
         )  # fmt: skip
+        status_scene(cl, ec, data_dir=data_dir, console=console)
         table = Table("tipo de registro", "Chile (PDI)", "Ecuador (Policía Nacional)")
         with cl.sessions() as a, ec.sessions() as b:
             ca, cb = records.count_records(a), records.count_records(b)

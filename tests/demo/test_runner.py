@@ -88,6 +88,16 @@ def test_demo_runs_both_nodes_and_tells_the_story(tmp_path: Path) -> None:
     assert "3 cruces registrados en su propio nodo" in out
     assert "3 registros sincronizados con el nodo nacional, 0 pendientes, 1 conflicto" in out
     assert "desaparecida" in out
+    # Regularisation: three applications checked at both nodes; Ecuador's hit pauses one
+    # (a reference, never the data), no decision until a supervisor reviews it; letters.
+    assert "Regularización selectiva" in out
+    assert "Policía Nacional (EC): HIT" in out and "queda en revisión por coincidencia" in out
+    assert "Decidir ahora se rechaza" in out and "Guayaquil 2020" not in out
+    assert "la marca para expulsión" in out
+    for ref in ("DEMO-REG-1", "DEMO-REG-2", "DEMO-REG-3"):
+        letter = tmp_path / "demo" / f"regularizacion-{ref}.pdf"
+        assert letter.read_bytes().startswith(b"%PDF-"), ref
+    assert "solicitudes suprimida (<5)" in out
     again = subprocess.run(
         [
             sys.executable,
