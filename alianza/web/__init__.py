@@ -7,4 +7,6 @@ DOMAIN = Domain(
     name="web",
     summary="Consola web: páginas para las personas, en español e inglés.",
     on_app="alianza.web.console:attach",
+    # The situation picture (``web.situation``): aggregates only, for the leaders.
+    grants={"view_situation": frozenset({"supervisor"})},
 )

@@ -68,6 +68,11 @@ PAGES: list[str] = [
     "alianza.web.console.pages.checkin",
     "alianza.web.console.pages.exchange",
     "alianza.web.console.pages.exchange_status",
+    "alianza.web.console.pages.maps",
+    "alianza.web.console.pages.ports",
+    "alianza.web.console.pages.seizures",
+    "alianza.web.console.pages.routes",
+    "alianza.web.console.pages.situation",
 ]
 
 log = logging.getLogger("alianza.web")

@@ -22,6 +22,11 @@ ASKERS = READERS
 AUDITORS = frozenset({"administrator", "supervisor"})
 CASEWORK = frozenset({"caseworker", "supervisor"})
 CHECKIN = frozenset({"caseworker", "supervisor", "border_officer"})
+TARGETERS = frozenset({"port_analyst", "supervisor"})
+REPORTERS = frozenset({"analyst", "supervisor", "port_analyst"})
+WRITERS = REPORTERS
+PLANNERS = REPORTERS
+LEADERS = frozenset({"supervisor"})
 PUBLIC = None
 UNKNOWN = "00000000-0000-4000-8000-000000000000"
 
@@ -64,6 +69,24 @@ EXPECTED: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", "/consola/auditoria/consultas"): AUDITORS,
     ("GET", "/consola/auditoria"): AUDITORS,
     ("GET", "/consola/nodos"): frozenset({"administrator"}),
+    # Ports, seizures, routes and the situation picture (pages/ports.py, seizures.py,
+    # routes.py, situation.py, maps.py): port targeting, seizure reports and writes,
+    # interdiction plans, and the leaders' picture (supervisors).
+    ("GET", "/consola/mapa/paises.geojson"): ALL,
+    ("GET", "/consola/puertos"): TARGETERS,
+    ("POST", "/consola/puertos/fijar"): TARGETERS,
+    ("GET", "/consola/incautaciones"): REPORTERS,
+    ("GET", "/consola/incautaciones/mapa.geojson"): REPORTERS,
+    ("GET", "/consola/incautaciones/nueva"): WRITERS,
+    ("POST", "/consola/incautaciones/nueva"): WRITERS,
+    ("GET", "/consola/rutas"): PLANNERS,
+    ("GET", "/consola/rutas/red.geojson"): PLANNERS,
+    ("POST", "/consola/rutas/plan"): PLANNERS,
+    ("GET", "/consola/rutas/planes/{plan_id}"): PLANNERS,
+    ("GET", "/consola/rutas/planes/{plan_id}/mapa.geojson"): PLANNERS,
+    ("GET", "/consola/situacion"): LEADERS,
+    ("GET", "/consola/situacion.png"): LEADERS,
+    ("GET", "/consola/situacion.pdf"): LEADERS,
 }
 
 
@@ -114,7 +137,9 @@ def test_each_role_gets_a_page_only_if_expected(node: Node, factory: Factory) ->
         for (method, path), allowed in sorted(EXPECTED.items(), key=lambda e: "salir" in e[0][1]):
             if allowed is PUBLIC:
                 continue
-            url = path.format(record_id=UNKNOWN, case_id=UNKNOWN, request_id=UNKNOWN)
+            url = path.format(
+                record_id=UNKNOWN, case_id=UNKNOWN, request_id=UNKNOWN, plan_id=UNKNOWN
+            )
             if path == "/consola/intercambio/entrega" and method == "GET":
                 url += "?socio=nadie&ref=00000000"
             if method == "POST":

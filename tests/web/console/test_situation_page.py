@@ -1,0 +1,83 @@
+"""The situation picture: aggregates only, for supervisors; the published migrant figures
+with their sources; seizures by month, port and route; exports as a real PNG and PDF
+(both backends)."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from alianza.app import create_app
+from alianza.audit.models import AuditEntry
+from alianza.node.context import Node
+from tests.conftest import Factory
+from tests.web.console.test_session import PASSWORD, log_in
+
+SEIZURE = {
+    "reference": "EC-GYE-2025-0007",
+    "date": "2025-03-02",
+    "country": "EC",
+    "place": "Contecon Guayaquil",
+    "port": "ECGYE",
+    "substance": "cocaína",
+    "quantity_kg": 980,
+    "departure_country": "EC",
+    "destination_country": "BE",
+}
+
+
+@pytest.fixture
+def browser(node: Node) -> TestClient:
+    return TestClient(create_app(node=node), base_url="http://testserver")
+
+
+def test_a_supervisor_sees_the_picture_with_its_sources(
+    browser: TestClient, node: Node, factory: Factory
+) -> None:
+    sara, _ = factory.user("sara", "supervisor", password=PASSWORD)
+    factory.record(sara, "seizure", SEIZURE, scope="country")
+    log_in(browser, "sara")
+    assert 'href="/consola/situacion"' in browser.get("/consola").text
+    page = browser.get("/consola/situacion")
+    assert page.status_code == 200, page.text
+    text = page.text
+    assert 'data-testid="cifras-publicadas"' in text and "R4V, julio de 2024" in text
+    assert "445.000" in text  # Ecuador, Spanish separators
+    assert text.count('role="img"') == 6 and text.count("<svg") == 6
+    assert 'data-testid="incautaciones-port"' in text and "ECGYE" in text
+    assert "EC → BE" in text and "2025-03" in text
+    assert "EC-GYE-2025-0007" not in text  # aggregates only: no reference
+    with node.sessions() as session:
+        mine = select(AuditEntry.action).where(AuditEntry.actor.like("sara@%"))
+        acts = set(session.scalars(mine))
+    assert "situation.view" in acts and "seizure.aggregate" in acts
+
+
+def test_the_exports_are_a_png_and_a_pdf(browser: TestClient, factory: Factory) -> None:
+    sara, _ = factory.user("sara", "supervisor", password=PASSWORD)
+    factory.record(sara, "seizure", SEIZURE, scope="country")
+    log_in(browser, "sara")
+    png = browser.get("/consola/situacion.png")
+    assert png.status_code == 200 and png.headers["content-type"] == "image/png"
+    assert png.content.startswith(b"\x89PNG\r\n\x1a\n") and len(png.content) > 20_000
+    assert "attachment" in png.headers["content-disposition"]
+    pdf = browser.get("/consola/situacion.pdf")
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF-") and pdf.content.rstrip().endswith(b"%%EOF")
+    # English: the same picture, its labels translated.
+    browser.get("/consola/idioma/en?siguiente=/consola")
+    english = browser.get("/consola/situacion")
+    assert '<html lang="en">' in english.text and "Seizures" in english.text
+    assert browser.get("/consola/situacion.pdf").content.startswith(b"%PDF-")
+
+
+@pytest.mark.parametrize("role", ["analyst", "border_officer", "caseworker", "port_analyst"])
+@pytest.mark.parametrize(
+    "path", ["/consola/situacion", "/consola/situacion.png", "/consola/situacion.pdf"]
+)
+def test_other_roles_may_not(browser: TestClient, factory: Factory, role: str, path: str) -> None:
+    factory.user("otro", role, password=PASSWORD)
+    log_in(browser, "otro")
+    assert 'href="/consola/situacion"' not in browser.get("/consola").text
+    assert browser.get(path).status_code == 403
