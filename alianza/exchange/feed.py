@@ -219,3 +219,22 @@ def store_receipts(
             stored += 1
     session.flush()
     return stored
+
+
+def receipts(session: Session, *, limit: int = 50) -> list[dict[str, Any]]:
+    """The latest signed receipts partners returned for deletions we served, newest first
+    (the signed envelope stays in the table as proof)."""
+    rows = session.scalars(
+        select(DeletionReceipt)
+        .order_by(DeletionReceipt.received_at.desc(), DeletionReceipt.id.desc())
+        .limit(max(1, min(limit, 500)))
+    )
+    return [
+        {
+            "peer": r.peer_node,
+            "record_id": r.record_id,
+            "version": r.version,
+            "received_at": r.received_at,
+        }
+        for r in rows
+    ]

@@ -17,7 +17,7 @@ from alianza.app import create_app
 from alianza.audit.service import audit_act
 from alianza.auth.permissions import Principal
 from alianza.db import transaction
-from alianza.exchange.models import Peer, ReleaseRequest
+from alianza.exchange.models import DeletionReceipt, Peer, ReleaseRequest
 from alianza.node.context import Node
 from tests.conftest import Factory
 from tests.web.console.test_session import PASSWORD, log_in
@@ -193,6 +193,16 @@ def test_peers_sync_status_for_the_nodes_administrators(
                 last_error="conexión rechazada",
             )
         )
+        session.add(
+            DeletionReceipt(
+                peer_node=PEER,
+                record_id="11111111-2222-4333-8444-555555555555",
+                version=3,
+                received_at=datetime.now(UTC),
+                message="{}",
+                signature="0" * 128,
+            )
+        )
     log_in(browser, "admin")
     home = browser.get("/consola").text
     assert 'href="/consola/nodos"' in home and 'href="/consola/intercambio"' not in home
@@ -200,6 +210,8 @@ def test_peers_sync_status_for_the_nodes_administrators(
     assert shown.status_code == 200
     row = shown.text.split('data-testid="nodos"')[1]
     assert PEER in row and "nunca" in row and "conexión rechazada" in row
+    receipts = shown.text.split('data-testid="recibos"')[1]
+    assert "11111111-2222-4333-8444-555555555555" in receipts
     log_in(browser, "diego")
     assert browser.get("/consola/nodos").status_code == 403
 

@@ -98,6 +98,7 @@ def one_request(
     with unit(node) as session:
         row = lookup.show_release(session, node=node, principal=principal, request_id=request_id)
         shown = release_view(row).model_dump()
+        receipt = bool(row.receipt)
         deciding = row.direction == "in" and row.status == "pending" and row.record_id
         if deciding and holds(principal, Action.RELEASE):
             record = records.get_record(
@@ -108,6 +109,7 @@ def one_request(
         request,
         "exchange/release.html",
         req=shown,
+        receipt=receipt,
         fields=fields,
         done=done,
         states=STATES,

@@ -3,8 +3,9 @@
 - Incoming hit/no-hit queries: the audit entries ``exchange.query_received`` that the
   principal may audit (``audit.trail.acts``; the entry keeps the values asked, the page
   shows only which fields were asked, never the names or dates).
-- Peers: last sync, last error, deletions served and waiting for the partner's signed
-  receipt (``exchange.service.list_peers`` and ``pull.pending_acknowledgements``, as
+- Peers: last sync, last error, deletions (tombstones, retractions) served and waiting
+  for the partner's signed receipt, and the receipts received (``exchange.service.
+  list_peers``, ``pull.pending_acknowledgements`` and ``feed.receipts``, as
   ``GET /api/v1/peers`` and ``/peers/pending-receipts``).
 - The audit chain: verified up to which entry, signed checkpoints, the problems found
   (``audit.service.verify_chain``, audited, as ``GET /api/v1/audit/verify``), and the
@@ -22,7 +23,7 @@ from fastapi.responses import Response
 from alianza.audit import service as audit
 from alianza.audit.trail import acts
 from alianza.auth.permissions import Action, Principal
-from alianza.exchange import pull, service, witness
+from alianza.exchange import feed, pull, service, witness
 from alianza.web.console.i18n import N_
 from alianza.web.console.nav import NavEntry
 from alianza.web.console.pages.exchange import tabs
@@ -40,6 +41,7 @@ NAV = (
 Auditor = Annotated[Principal, requires(Action.AUDIT)]
 Federator = Annotated[Principal, requires(Action.FEDERATE)]
 QUERIES = 200
+RECEIPTS = 50
 RESULTS = {"HIT": N_("coincidencia"), "NO_HIT": N_("sin coincidencia")}
 
 
@@ -86,9 +88,11 @@ def queries(request: Request, node: NodeDep, principal: Auditor) -> Response:
 def peers(request: Request, node: NodeDep, principal: Federator) -> Response:
     with unit(node) as session:
         listed = service.list_peers(session, node=node, principal=principal)
+        pending = pull.pending_acknowledgements(session, node=node)
         waiting: dict[str, int] = {}
-        for item in pull.pending_acknowledgements(session, node=node):
+        for item in pending:
             waiting[item["peer"]] = waiting.get(item["peer"], 0) + 1
+        received = feed.receipts(session, limit=RECEIPTS)
         rows = [
             {
                 "node_id": p.node_id,
@@ -102,7 +106,15 @@ def peers(request: Request, node: NodeDep, principal: Federator) -> Response:
             }
             for p in listed
         ]
-    return page(request, "exchange/peers.html", rows=rows, **tabs(principal, "peers"))
+    return page(
+        request,
+        "exchange/peers.html",
+        rows=rows,
+        pending=pending[:RECEIPTS],
+        more=max(0, len(pending) - RECEIPTS),
+        receipts=received,
+        **tabs(principal, "peers"),
+    )
 
 
 @router.get(AUDIT)
