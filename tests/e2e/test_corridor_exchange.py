@@ -167,6 +167,9 @@ def test_a_border_officer_records_a_check_in_from_a_manifest(
     v.page.click("button:has-text('Registrar')")
     assert "V-21555666" in v.page.locator("[role=alert]").inner_text()
     assert v.page.input_value("#documento") == "V-21555666"
+    v.go("/consola/paso/conflictos")
+    assert v.page.locator("form[action^='/consola/paso/conflictos/']").count() == 0
+    v.check("corredor-conflictos-frontera")
 
 
 def test_an_analyst_never_sees_casework(visit: Any, data: dict[str, str]) -> None:

@@ -302,3 +302,29 @@ def test_an_analyst_has_no_check_in_screen(
     log_in(browser, "ana")
     assert browser.get("/consola/paso").status_code == 403
     assert browser.get("/consola/mapa/corredor").status_code == 403
+
+
+def test_two_check_ins_that_contradict_each_other_are_settled_by_a_person(
+    browser: TestClient, node: Node, staff: dict[str, Principal]
+) -> None:
+    case_id = _case(node, staff["elena"], "H-DOBLE")
+    with node.sessions() as session:
+        member = casework.members(session, staff["elena"], case_id)[0].id
+    token = log_in(browser, "elena")
+    for stop in ("x-chacalluta", "x-huaquillas"):
+        browser.post(
+            "/consola/paso",
+            data={"csrf": token, "persona": member, "paso": "crossed", "parada": stop},
+        )
+    shown = browser.get("/consola/paso")
+    assert "registros en conflicto" in shown.text
+    listed = browser.get("/consola/paso/conflictos")
+    assert "vista en dos lugares a la vez" in listed.text
+    conflict = listed.text.split('action="/consola/paso/conflictos/')[1].split('"')[0]
+    empty = browser.post(f"/consola/paso/conflictos/{conflict}", data={"csrf": token})
+    assert empty.status_code == 422 and "decisión" in empty.text
+    done = browser.post(
+        f"/consola/paso/conflictos/{conflict}",
+        data={"csrf": token, "decision": "vale Chacalluta: error de digitación en Huaquillas"},
+    )
+    assert done.status_code == 200 and 'data-testid="sin-conflictos"' in done.text

@@ -61,6 +61,8 @@ EXPECTED: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", "/consola/mapa/corredor/paises.json"): ALL,
     ("GET", "/consola/paso"): CHECKIN,
     ("POST", "/consola/paso"): CHECKIN,
+    ("GET", "/consola/paso/conflictos"): CHECKIN,
+    ("POST", "/consola/paso/conflictos/{conflict_id}"): CASEWORK,
     # The exchange inbox (pages/exchange.py, exchange_status.py).
     ("GET", "/consola/intercambio"): ASKERS,
     ("GET", "/consola/intercambio/entregas/{request_id}"): ASKERS,
@@ -138,7 +140,11 @@ def test_each_role_gets_a_page_only_if_expected(node: Node, factory: Factory) ->
             if allowed is PUBLIC:
                 continue
             url = path.format(
-                record_id=UNKNOWN, case_id=UNKNOWN, request_id=UNKNOWN, plan_id=UNKNOWN
+                record_id=UNKNOWN,
+                case_id=UNKNOWN,
+                request_id=UNKNOWN,
+                plan_id=UNKNOWN,
+                conflict_id=UNKNOWN,
             )
             if path == "/consola/intercambio/entrega" and method == "GET":
                 url += "?socio=nadie&ref=00000000"

@@ -16,12 +16,12 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 
-from alianza.auth.permissions import Principal
+from alianza.auth.permissions import Principal, holds
 from alianza.corridor import checkins
 from alianza.corridor.synthetic import default_corridor
-from alianza.corridor.views import CheckinIn
+from alianza.corridor.views import CheckinIn, SettleIn
 from alianza.errors import AlianzaError, Conflict, InputError, NotFound
 from alianza.web.console.i18n import N_
 from alianza.web.console.nav import NavEntry
@@ -34,6 +34,7 @@ router = APIRouter(include_in_schema=False)
 CHECKIN = f"{PREFIX}/paso"
 NAV = (NavEntry(CHECKIN, N_("Registro de paso"), action=checkins.RECORD, order=41),)
 Recorder = Annotated[Principal, requires(checkins.RECORD)]
+Settler = Annotated[Principal, requires(checkins.SETTLE)]
 RECENT = 8
 
 KINDS = {
@@ -52,12 +53,15 @@ LABELS = {
     "stop": "parada",
     "note": "nota",
     "at": "hora",
+    "decision": "decisión",
+    "decisión": "decisión",
 }
 
 
-def _recent(node: Any, principal: Principal) -> list[dict[str, Any]]:
+def _recent(node: Any, principal: Principal) -> tuple[list[dict[str, Any]], int]:
     with unit(node) as session:
-        return [checkins.view(r) for r in checkins.recent(session, principal, limit=RECENT)]
+        rows = [checkins.view(r) for r in checkins.recent(session, principal, limit=RECENT)]
+        return rows, len(checkins.conflicts(session, principal))
 
 
 def _page(
@@ -69,6 +73,7 @@ def _page(
     fields: dict[str, str] | None = None,
     error: AlianzaError | None = None,
 ) -> Response:
+    recent, conflicts = _recent(node, principal)
     return page(
         request,
         "corridor/checkin.html",
@@ -78,7 +83,8 @@ def _page(
         stops=default_corridor()["stops"],
         made=made,
         form=fields or {},
-        recent=_recent(node, principal),
+        recent=recent,
+        conflicts=conflicts,
         tab="checkin",
     )
 
@@ -128,3 +134,28 @@ def _record(node: Any, principal: Principal, fields: dict[str, str]) -> dict[str
             note=body.note,
         )
         return checkins.view(row)
+
+
+@router.get(f"{CHECKIN}/conflictos")
+def conflict_list(request: Request, node: NodeDep, principal: Recorder) -> Response:
+    """Check-ins of one person that cannot both be true, kept for a person to settle
+    (``checkins.conflicts``, as ``GET /api/v1/corridor/conflicts``)."""
+    with unit(node) as session:
+        rows = [checkins.conflict_view(c) for c in checkins.conflicts(session, principal)]
+    return page(
+        request,
+        "corridor/conflicts.html",
+        rows=rows,
+        can_settle=holds(principal, checkins.SETTLE),
+        tab="checkin",
+    )
+
+
+@router.post(f"{CHECKIN}/conflictos/{{conflict_id}}")
+async def settle(request: Request, conflict_id: str, node: NodeDep, principal: Settler) -> Response:
+    """A person says what happened (``checkins.settle``); both check-ins stay as made."""
+    fields = await form(request)
+    body = checked(SettleIn, {"decision": fields.get("decision", "").strip()}, LABELS)
+    with named(LABELS), unit(node) as session:
+        checkins.settle(session, node, principal, conflict_id=conflict_id, decision=body.decision)
+    return RedirectResponse(f"{CHECKIN}/conflictos", status_code=303)
