@@ -83,7 +83,14 @@
       var cut = lines.filter(function (f) { return f.properties.controlled; });
       var cutPlaces = places.filter(function (f) { return f.properties.controlled; });
       var controls = L.layerGroup([
-        layer(cut, function () { return { color: "#a4161a", weight: 5, dashArray: "6 4" }; }),
+        layer(cut, function () { return { color: "#a4161a", weight: 6, dashArray: "8 4" }; }),
+        // A ring at each controlled link's middle: a short link is still seen at zoom 3.
+        L.layerGroup(cut.map(function (f) {
+          var line = f.geometry.type === "LineString" ? f.geometry.coordinates : f.geometry.coordinates[0];
+          var a = line[0], b = line[line.length - 1];
+          return L.circleMarker([(a[1] + b[1]) / 2, (a[0] + b[0]) / 2],
+            { radius: 8, color: "#a4161a", weight: 3, fill: false, interactive: false });
+        })),
         L.geoJSON({ type: "FeatureCollection", features: cutPlaces }, {
           pointToLayer: function (f, at) {
             return L.circleMarker(at, { radius: 7, color: "#a4161a", weight: 3, fillColor: "#fff", fillOpacity: 1 })

@@ -116,7 +116,9 @@ async def make_plan(request: Request, node: NodeDep, principal: Planner) -> Resp
         return RedirectResponse(f"{PREFIX}/rutas/planes/{plan_id}", status_code=303)
     with unit(node) as session:
         shown = _shown(store.plan(session, principal=principal, plan_id=plan_id))
-    return page(request, "routes/_plan.html", plan=shown, methods=METHODS)
+    # The address bar shows the plan's own page (a link to share, the back button works).
+    pushed = {"HX-Push-Url": f"{PREFIX}/rutas/planes/{plan_id}"}
+    return page(request, "routes/_plan.html", headers=pushed, plan=shown, methods=METHODS)
 
 
 @router.get(f"{PREFIX}/rutas/planes/{{plan_id}}")
