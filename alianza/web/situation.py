@@ -9,7 +9,10 @@ may read, and release requests by direction). No name, document, birth date or f
 is selected.
 
 Migrants by country and status are published figures (R4V and the UN, with their dates):
-the node holds no census of migrants, and the page says so. Reading the picture is
+the node holds no census of migrants, and the page says so. What the node does hold is
+its regularisation applications by country and outcome (``status.stats.statistics``, its
+small cells suppressed; the suppressed ones are left out of the sums, and said so). The
+corridor's counts follow the same small-cell rule. Reading the picture is
 ``view_situation`` (supervisors: the people who speak for the alliance), audited once.
 """
 
@@ -30,11 +33,14 @@ from alianza.corridor.models import ReturnCase, ReturnMember
 from alianza.exchange.models import ReleaseRequest
 from alianza.node.context import Node
 from alianza.seizures import service as seizures
+from alianza.status import stats
 
 SITUATION = "view_situation"
 MANAGE_RETURNS = "manage_returns"
 QUERY_ACTIONS = {"exchange.query_sent": "sent", "exchange.query_received": "received"}
 MONTHS = 12  # months of exchange activity shown
+SMALL_CELL = stats.SMALL_CELL  # a count below it is not shown (one rule for the leaders)
+OUTCOMES = ("eligible", "not_eligible", "open")
 
 # Published figures (product.md, "Figures"): Venezuelan refugees and migrants per host
 # country, and the share without regular status where one has been published. A range is
@@ -84,6 +90,7 @@ class Picture:
     migrants_abroad: dict[str, Any] = field(default_factory=lambda: dict(MIGRANTS_ABROAD))
     seizures_by: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     cases: list[dict[str, Any]] = field(default_factory=list)  # status, cases, people
+    regularisation: list[dict[str, Any]] = field(default_factory=list)  # per country
     exchange: list[dict[str, Any]] = field(default_factory=list)  # month, counts
 
 
@@ -125,10 +132,35 @@ def _cases(session: Session, principal: Principal) -> list[dict[str, Any]]:
     from alianza.corridor.casework import STATUSES
 
     return [
-        {"status": s, "cases": int(cases.get(s, 0)), "people": int(people.get(s, 0))}
+        {"status": s, "cases": _small(cases.get(s, 0)), "people": _small(people.get(s, 0))}
         for s in STATUSES
         if cases.get(s)
     ]
+
+
+def _small(count: int) -> int | None:
+    """A count, or None below ``SMALL_CELL`` (a household in a rare state stays unseen)."""
+    return int(count) if count >= SMALL_CELL else None
+
+
+def _regularisation(session: Session, node: Node, principal: Principal) -> list[Any]:
+    if not holds(principal, stats.READ):
+        return []
+    by_country: dict[str, dict[str, Any]] = {}
+    for row in stats.statistics(session, node, principal)["rows"]:
+        total = by_country.setdefault(
+            row["country"],
+            {"country": row["country"], "applications": 0, **dict.fromkeys(OUTCOMES, 0),
+             "suppressed": 0},
+        )  # fmt: skip
+        if row["applications"] is None:
+            total["suppressed"] += 1
+            continue
+        total["applications"] += row["applications"]
+        for key in OUTCOMES:
+            total[key] += row[key] or 0
+        total["suppressed"] += bool(set(row["suppressed"]) & set(OUTCOMES))
+    return sorted(by_country.values(), key=lambda r: str(r["country"]))
 
 
 def _exchange(session: Session, principal: Principal) -> list[dict[str, Any]]:
@@ -164,6 +196,7 @@ def picture(session: Session, *, node: Node, principal: Principal) -> Picture:
     found = Picture(made_at=datetime.now(UTC), node=f"{node.agency} · {node.country}")
     found.seizures_by = _seizures(session, node, principal)
     found.cases = _cases(session, principal)
+    found.regularisation = _regularisation(session, node, principal)
     found.exchange = _exchange(session, principal)
     audit_act(
         session,
@@ -174,6 +207,7 @@ def picture(session: Session, *, node: Node, principal: Principal) -> Picture:
         {
             "seizure_groups": sum(len(v) for v in found.seizures_by.values()),
             "case_states": len(found.cases),
+            "regularisation_countries": len(found.regularisation),
             "exchange_months": len(found.exchange),
         },
     )

@@ -20,7 +20,7 @@ from matplotlib.ticker import FuncFormatter
 
 from alianza.web.console import i18n
 from alianza.web.console.i18n import N_
-from alianza.web.situation import Picture
+from alianza.web.situation import SMALL_CELL, Picture
 
 Gettext = Callable[[str], str]
 INK, MUTED, BLUE, RED = "#1b1f24", "#4a5560", "#0b4f8a", "#a4161a"
@@ -43,6 +43,11 @@ STATES = {
     "referred": N_("derivado"),
     "on_hold": N_("en espera"),
 }
+RESULTS = {
+    "eligible": N_("cumple"),
+    "not_eligible": N_("no cumple"),
+    "open": N_("en trámite"),
+}
 SERIES = {
     "queries_sent": N_("consultas enviadas"),
     "queries_received": N_("consultas recibidas"),
@@ -54,6 +59,7 @@ TITLES = {
     "month": N_("Incautaciones por mes (kg)"),
     "port": N_("Incautaciones por puerto (kg)"),
     "route": N_("Incautaciones por ruta (kg)"),
+    "regularisation": N_("Regularización: solicitudes por país y resultado"),
     "corridor": N_("Corredor humanitario: casos por estado"),
     "exchange": N_("Intercambio: consultas y entregas por mes"),
 }
@@ -74,7 +80,9 @@ def _font() -> Path:
 
 
 def _empty(ax: Axes, t: Gettext) -> None:
-    ax.text(0.5, 0.5, t("Sin datos"), ha="center", va="center", color=MUTED, transform=ax.transAxes)
+    ax.text(
+        0.5, 0.5, t(N_("Sin datos")), ha="center", va="center", color=MUTED, transform=ax.transAxes
+    )
     ax.set_xticks([])
     ax.set_yticks([])
 
@@ -96,8 +104,8 @@ def _migrants(ax: Axes, p: Picture, t: Gettext, lang: str) -> None:
     totals = [m["total"] for m in p.migrants]
     irregular = [m["irregular"] or 0 for m in p.migrants]
     rows = list(range(len(labels)))[::-1]
-    ax.barh(rows, totals, color=BLUE, label=t("total"))
-    ax.barh(rows, irregular, color=SAND, label=t("en situación irregular (estimado)"))
+    ax.barh(rows, totals, color=BLUE, label=t(N_("total")))
+    ax.barh(rows, irregular, color=SAND, label=t(N_("en situación irregular (estimado)")))
     ax.set_yticks(rows, labels)
     _numbers(ax, lang)
     ax.legend(loc="lower right", fontsize=8, frameon=False)
@@ -120,12 +128,28 @@ def _seizures(by: str) -> Callable[[Axes, Picture, Gettext, str], None]:
     return draw
 
 
-def _corridor(ax: Axes, p: Picture, t: Gettext, lang: str) -> None:
-    if not p.cases:
+def _regularisation(ax: Axes, p: Picture, t: Gettext, lang: str) -> None:
+    if not p.regularisation:
         _empty(ax, t)
         return
-    _bars(ax, [t(STATES.get(c["status"], c["status"])) for c in p.cases],
-          [c["cases"] for c in p.cases], GREEN, lang)  # fmt: skip
+    rows = list(range(len(p.regularisation)))[::-1]
+    left = [0.0] * len(rows)
+    for key, colour in zip(RESULTS, (GREEN, RED, SAND), strict=True):
+        values = [float(r[key]) for r in p.regularisation]
+        ax.barh(rows, values, left=left, color=colour, label=t(RESULTS[key]))
+        left = [a + b for a, b in zip(left, values, strict=True)]
+    ax.set_yticks(rows, [r["country"] for r in p.regularisation])
+    _numbers(ax, lang)
+    ax.legend(loc="lower right", fontsize=8, frameon=False)
+
+
+def _corridor(ax: Axes, p: Picture, t: Gettext, lang: str) -> None:
+    shown = [c for c in p.cases if c["cases"] is not None]
+    if not shown:
+        _empty(ax, t)
+        return
+    _bars(ax, [t(STATES.get(c["status"], c["status"])) for c in shown],
+          [c["cases"] for c in shown], GREEN, lang)  # fmt: skip
 
 
 def _exchange(ax: Axes, p: Picture, t: Gettext, lang: str) -> None:
@@ -148,6 +172,7 @@ DRAW: dict[str, Callable[[Axes, Picture, Gettext, str], None]] = {
     "month": _seizures("month"),
     "port": _seizures("port"),
     "route": _seizures("route"),
+    "regularisation": _regularisation,
     "corridor": _corridor,
     "exchange": _exchange,
 }
@@ -196,18 +221,20 @@ def _scoped(svg: str, key: str) -> str:
 
 def _heading(p: Picture, t: Gettext, lang: str) -> str:
     made = i18n.moment(p.made_at, lang)
-    return t("Situación de la alianza · %(node)s · %(when)s") % {"node": p.node, "when": made}
+    return t(N_("Situación de la alianza · %(node)s · %(when)s")) % {"node": p.node, "when": made}
 
 
 def png(p: Picture, lang: str) -> bytes:
     """All the charts on one page-sized PNG (150 dpi), with the heading and sources."""
     t = i18n.gettext_for(lang)
-    figure = _figure((13.0, 12.5))
+    figure = _figure((13.0, 16.0))
     figure.suptitle(_heading(p, t, lang), fontsize=14, x=0.01, ha="left")
-    grid = figure.subplots(3, 2)
-    for key, ax in zip(ORDER, grid.flat, strict=True):
+    grid = list(figure.subplots(4, 2).flat)
+    for key, ax in zip(ORDER, grid, strict=False):
         DRAW[key](ax, p, t, lang)
         _style(ax, t(TITLES[key]))
+    for ax in grid[len(ORDER) :]:
+        ax.set_axis_off()
     figure.text(0.01, 0.0, _sources(p, t), fontsize=7, color=MUTED, ha="left", va="bottom")
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=150, metadata={"Software": "alianza"})
@@ -215,10 +242,14 @@ def png(p: Picture, lang: str) -> bytes:
 
 
 def _sources(p: Picture, t: Gettext) -> str:
-    lines = [t("Fuentes de las cifras de migrantes (publicadas, no del nodo):")]
+    lines = [t(N_("Fuentes de las cifras de migrantes (publicadas, no del nodo):"))]
     lines += [f"{t(COUNTRIES[m['country']])}: {m['source']}" for m in p.migrants]
     lines.append(
-        t("Incautaciones, corredor e intercambio: agregados del nodo (sin datos de personas).")
+        t(N_("Incautaciones, corredor e intercambio: agregados del nodo (sin datos de personas)."))
+    )
+    lines.append(
+        t(N_("Regularización y corredor: las celdas de menos de %(n)s no se muestran ni se suman."))
+        % {"n": SMALL_CELL}
     )
     return "\n".join(lines)
 

@@ -141,7 +141,7 @@ def test_a_supervisor_reads_and_exports_the_situation(visit: Any, ports: None) -
     v = visit("diego.soto")
     v.page.click("nav >> text=Situación")
     v.page.wait_for_selector("[data-testid=cifras-publicadas]")
-    assert v.page.locator(".chart svg").count() == 6
+    assert v.page.locator(".chart svg").count() == 7
     assert "CLSAI" in v.page.inner_text("[data-testid=incautaciones-port]")
     v.check("situacion")
     for link, suffix in (("Descargar PDF", ".pdf"), ("Descargar PNG", ".png")):

@@ -14,6 +14,7 @@ from alianza.node.context import Node
 from tests.conftest import Factory
 from tests.web.console.test_session import PASSWORD, log_in
 
+NAMES = ("Anabela", "Berta", "Carla", "Diana", "Elena", "Fabiola", "Gabriela", "Hilda")
 SEIZURE = {
     "reference": "EC-GYE-2025-0007",
     "date": "2025-03-02",
@@ -44,7 +45,7 @@ def test_a_supervisor_sees_the_picture_with_its_sources(
     text = page.text
     assert 'data-testid="cifras-publicadas"' in text and "R4V, julio de 2024" in text
     assert "445.000" in text  # Ecuador, Spanish separators
-    assert text.count('role="img"') == 6 and text.count("<svg") == 6
+    assert text.count('role="img"') == 7 and text.count("<svg") == 7
     assert 'data-testid="incautaciones-port"' in text and "ECGYE" in text
     assert "EC → BE" in text and "2025-03" in text
     assert "EC-GYE-2025-0007" not in text  # aggregates only: no reference
@@ -81,3 +82,30 @@ def test_other_roles_may_not(browser: TestClient, factory: Factory, role: str, p
     log_in(browser, "otro")
     assert 'href="/consola/situacion"' not in browser.get("/consola").text
     assert browser.get(path).status_code == 403
+
+
+def test_regularisation_by_country_with_small_groups_left_out(
+    browser: TestClient, node: Node, factory: Factory
+) -> None:
+    from alianza.status import applications
+    from tests.status.test_applications import AGENCY, row
+
+    cata, _ = factory.user("cata", "caseworker", agency=AGENCY)
+    factory.user("sofi", "supervisor", agency=AGENCY, password=PASSWORD)
+    days = [f"2021-06-0{d}" for d in range(1, 7)] + ["2021-07-01", "2021-07-02"]
+    with node.sessions() as session:
+        for n, day in enumerate(days):
+            applications.register(
+                session, node, cata,
+                row(application_id=f"a{n}", given_names=NAMES[n],
+                    document_number=f"{n}000{n}", application_date=day),
+            )  # fmt: skip
+        session.commit()
+    log_in(browser, "sofi")
+    page = browser.get("/consola/situacion")
+    assert page.status_code == 200
+    table = page.text.split('data-testid="regularizacion"')[1].split("</table>")[0]
+    # June's six are counted; July's two are a small group: left out, and said so.
+    cells = [c.split(">")[-1] for c in table.split("</td>")[:-1]]
+    assert cells[1:3] == ["6", "0"] and cells[-1] == "1"
+    assert NAMES[0] not in page.text

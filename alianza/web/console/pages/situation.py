@@ -23,7 +23,7 @@ from alianza.web.console.nav import NavEntry
 from alianza.web.console.render import language_of, page
 from alianza.web.console.session import PREFIX, requires
 from alianza.web.deps import NodeDep, unit
-from alianza.web.situation import SITUATION, Picture, picture
+from alianza.web.situation import SITUATION, SMALL_CELL, Picture, picture
 
 router = APIRouter(include_in_schema=False)
 NAV = (NavEntry(f"{PREFIX}/situacion", N_("Situación"), action=SITUATION, order=5),)
@@ -59,6 +59,8 @@ async def situation(request: Request, node: NodeDep, principal: Leader) -> Respo
         countries=charts.COUNTRIES,
         states=charts.STATES,
         series=charts.SERIES,
+        results=charts.RESULTS,
+        small_cell=SMALL_CELL,
     )
 
 
