@@ -10,6 +10,7 @@ table beside it (the text alternative).
 from __future__ import annotations
 
 import io
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -229,13 +230,15 @@ def png(p: Picture, lang: str) -> bytes:
     t = i18n.gettext_for(lang)
     figure = _figure((13.0, 16.0))
     figure.suptitle(_heading(p, t, lang), fontsize=14, x=0.01, ha="left")
-    grid = list(figure.subplots(4, 2).flat)
+    grid = list(figure.subplots(4, 2).flat)  # seven charts and the sources
     for key, ax in zip(ORDER, grid, strict=False):
         DRAW[key](ax, p, t, lang)
         _style(ax, t(TITLES[key]))
-    for ax in grid[len(ORDER) :]:
-        ax.set_axis_off()
-    figure.text(0.01, 0.0, _sources(p, t), fontsize=7, color=MUTED, ha="left", va="bottom")
+    # The free panel holds the sources (a figure's footer would run into the charts).
+    notes = grid[len(ORDER)]
+    notes.set_axis_off()
+    wrapped = "\n".join(textwrap.fill(line, 78) for line in _sources(p, t).splitlines())
+    notes.text(0, 1, wrapped, fontsize=8, color=MUTED, va="top", transform=notes.transAxes)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=150, metadata={"Software": "alianza"})
     return buffer.getvalue()
