@@ -24,7 +24,6 @@ from alianza.auth.permissions import Principal
 from alianza.corridor import checkins
 from alianza.corridor.synthetic import default_corridor
 from alianza.web.console.i18n import N_
-from alianza.web.console.nav import NavEntry
 from alianza.web.console.pages.maps import geojson
 from alianza.web.console.render import page
 from alianza.web.console.session import PREFIX, ConsoleUser, requires
@@ -32,7 +31,8 @@ from alianza.web.deps import NodeDep, unit
 
 router = APIRouter(include_in_schema=False)
 MAP = f"{PREFIX}/mapa/corredor"
-NAV = (NavEntry(MAP, N_("Mapa del corredor"), action=checkins.RECORD, order=42),)
+# Not in the top bar (it holds enough): the corridor's tabs lead here, also from the
+# check-in screen, for every role that may record check-ins.
 Recorder = Annotated[Principal, requires(checkins.RECORD)]
 RECENT = 1000
 

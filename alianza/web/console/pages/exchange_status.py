@@ -34,10 +34,9 @@ from alianza.web.deps import NodeDep, unit
 router = APIRouter(include_in_schema=False)
 PEERS = f"{PREFIX}/nodos"
 AUDIT = f"{PREFIX}/auditoria"
-NAV = (
-    NavEntry(PEERS, N_("Nodos asociados"), action=Action.FEDERATE, order=60),
-    NavEntry(AUDIT, N_("Auditoría"), action=Action.AUDIT, order=70),
-)
+# The audit pages are reached from the exchange's tabs (the top bar holds enough): a
+# supervisor's "Intercambio", an administrator's "Nodos asociados".
+NAV = (NavEntry(PEERS, N_("Nodos asociados"), action=Action.FEDERATE, order=60),)
 Auditor = Annotated[Principal, requires(Action.AUDIT)]
 Federator = Annotated[Principal, requires(Action.FEDERATE)]
 QUERIES = 200
