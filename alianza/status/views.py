@@ -144,11 +144,15 @@ def decision_letter(node: NodeDep, principal: Caseworker, application_id: str) -
     summary="Consultar antecedentes y alertas (hit/no-hit) en este nodo y los asociados",
 )
 def run_checks(
-    request: Request, node: NodeDep, principal: Checker, application_id: str, body: CheckIn
+    request: Request,
+    node: NodeDep,
+    principal: Checker,
+    application_id: str,
+    body: CheckIn | None = None,
 ) -> dict[str, Any]:
     # Network calls: the flow commits its own steps, outside any request transaction.
     report = flows.run_checks(
-        node, principal, application_id, legal_basis=body.legal_basis,
+        node, principal, application_id, legal_basis=body.legal_basis if body else None,
         matcher=getattr(request.app.state, "person_matcher", None),
     )  # fmt: skip
     return {"application_id": report.application_id, "status": report.status,
