@@ -328,3 +328,35 @@ def test_two_check_ins_that_contradict_each_other_are_settled_by_a_person(
         data={"csrf": token, "decision": "vale Chacalluta: error de digitación en Huaquillas"},
     )
     assert done.status_code == 200 and 'data-testid="sin-conflictos"' in done.text
+
+
+@pytest.mark.parametrize(
+    ("path", "fields", "named"),
+    [
+        ("mover", {"estado": "counselled", "motivo": "charla\u202eabc"}, "motivo"),
+        (
+            "consentimiento",
+            {"integrante": "H-HOSTIL-a", "hoja": "v\u00001", "idioma": "es", "orientador": "Elena"},
+            "versión de la hoja",
+        ),
+        ("desistir", {"integrante": "H-HOSTIL-a", "motivo": "\u200b"}, "motivo"),
+    ],
+)
+def test_hostile_text_is_refused_by_the_form_field_and_changes_nothing(
+    browser: TestClient,
+    node: Node,
+    staff: dict[str, Principal],
+    path: str,
+    fields: dict[str, str],
+    named: str,
+) -> None:
+    case_id = _case(node, staff["elena"], "H-HOSTIL")
+    token = log_in(browser, "elena")
+    answer = browser.post(
+        f"/consola/corredor/hogares/{case_id}/{path}", data={"csrf": token, **fields}
+    )
+    assert answer.status_code == 422
+    assert f"<code>{named}</code>" in answer.text
+    with node.sessions() as session:
+        found = session.get(ReturnCase, case_id)
+        assert found is not None and found.status == "registered"

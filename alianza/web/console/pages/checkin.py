@@ -25,9 +25,9 @@ from alianza.corridor.views import CheckinIn, SettleIn
 from alianza.errors import AlianzaError, Conflict, InputError, NotFound
 from alianza.web.console.i18n import N_
 from alianza.web.console.nav import NavEntry
-from alianza.web.console.pages.fields import blank_to_none, checked, named
+from alianza.web.console.pages.fields import blank_to_none, checked, named, posted
 from alianza.web.console.render import page
-from alianza.web.console.session import PREFIX, form, requires
+from alianza.web.console.session import PREFIX, requires
 from alianza.web.deps import NodeDep, unit
 
 router = APIRouter(include_in_schema=False)
@@ -96,8 +96,9 @@ def checkin_form(request: Request, node: NodeDep, principal: Recorder) -> Respon
 
 @router.post(CHECKIN)
 async def record_checkin(request: Request, node: NodeDep, principal: Recorder) -> Response:
-    fields = await form(request)
+    fields: dict[str, str] = {}
     try:
+        fields = await posted(request, LABELS)
         made = _record(node, principal, fields)
     except (InputError, NotFound, Conflict) as exc:
         # Answered on the same small page, the typed fields kept: one round trip on a
@@ -154,7 +155,7 @@ def conflict_list(request: Request, node: NodeDep, principal: Recorder) -> Respo
 @router.post(f"{CHECKIN}/conflictos/{{conflict_id}}")
 async def settle(request: Request, conflict_id: str, node: NodeDep, principal: Settler) -> Response:
     """A person says what happened (``checkins.settle``); both check-ins stay as made."""
-    fields = await form(request)
+    fields = await posted(request, LABELS)
     body = checked(SettleIn, {"decision": fields.get("decision", "").strip()}, LABELS)
     with named(LABELS), unit(node) as session:
         checkins.settle(session, node, principal, conflict_id=conflict_id, decision=body.decision)

@@ -23,9 +23,9 @@ from alianza.corridor.blocks import BLOCKING_FLAGS, blocks
 from alianza.corridor.views import ConsentIn, MemberIn, MoveIn
 from alianza.web.console.i18n import N_
 from alianza.web.console.nav import NavEntry
-from alianza.web.console.pages.fields import blank_to_none, checked, named
+from alianza.web.console.pages.fields import blank_to_none, checked, named, posted
 from alianza.web.console.render import page
-from alianza.web.console.session import PREFIX, form, requires
+from alianza.web.console.session import PREFIX, requires
 from alianza.web.deps import NodeDep, unit
 
 router = APIRouter(include_in_schema=False)
@@ -78,6 +78,7 @@ LABELS = {
     "salida": "salida",
     "member": "integrante",
     "sheet_version": "versión de la hoja",
+    "hoja": "versión de la hoja",
     "--sheet": "versión de la hoja",
     "language": "idioma",
     "--language": "idioma",
@@ -172,7 +173,7 @@ def _back(case_id: str, done: str) -> RedirectResponse:
 
 @router.post(f"{HOME}/hogares/{{case_id}}/mover")
 async def move(request: Request, case_id: str, node: NodeDep, principal: Caseworker) -> Response:
-    fields = await form(request)
+    fields = await posted(request, LABELS)
     body = checked(
         MoveIn,
         {
@@ -193,7 +194,7 @@ async def move(request: Request, case_id: str, node: NodeDep, principal: Casewor
 async def record_consent(
     request: Request, case_id: str, node: NodeDep, principal: Caseworker
 ) -> Response:
-    fields = await form(request)
+    fields = await posted(request, LABELS)
     body = checked(
         ConsentIn,
         {
@@ -226,7 +227,7 @@ async def record_consent(
 async def withdraw(
     request: Request, case_id: str, node: NodeDep, principal: Caseworker
 ) -> Response:
-    fields = await form(request)
+    fields = await posted(request, LABELS)
     body = checked(
         MemberIn,
         {"member": fields.get("integrante", ""), "reason": fields.get("motivo", "").strip()},
@@ -239,7 +240,7 @@ async def withdraw(
 
 @router.post(f"{HOME}/hogares/{{case_id}}/embarque")
 async def board(request: Request, case_id: str, node: NodeDep, principal: Caseworker) -> Response:
-    fields = await form(request)
+    fields = await posted(request, LABELS)
     body = checked(MemberIn, {"member": fields.get("integrante", "")}, LABELS)
     with named(LABELS), unit(node) as session:
         consents.confirm_boarding(session, node, principal, case_id, body.member)

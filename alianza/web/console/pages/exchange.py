@@ -25,9 +25,9 @@ from alianza.exchange.views import DecisionIn, release_view
 from alianza.records import service as records
 from alianza.web.console.i18n import N_
 from alianza.web.console.nav import NavEntry
-from alianza.web.console.pages.fields import checked, named
+from alianza.web.console.pages.fields import checked, named, posted
 from alianza.web.console.render import page
-from alianza.web.console.session import PREFIX, form, requires
+from alianza.web.console.session import PREFIX, requires
 from alianza.web.deps import NodeDep, unit
 
 router = APIRouter(include_in_schema=False)
@@ -126,7 +126,7 @@ def _decided(request_id: str, done: str) -> RedirectResponse:
 async def approve(
     request: Request, request_id: RequestId, node: NodeDep, principal: Releaser
 ) -> Response:
-    fields = await form(request)
+    fields = await posted(request, LABELS)
     withheld = sorted(k[len(WITHHOLD) :] for k in fields if k.startswith(WITHHOLD))
     body = checked(DecisionIn, {"remove_fields": withheld}, LABELS)
     with named(LABELS), unit(node) as session:
@@ -145,7 +145,7 @@ async def approve(
 async def refuse(
     request: Request, request_id: RequestId, node: NodeDep, principal: Releaser
 ) -> Response:
-    fields = await form(request)
+    fields = await posted(request, LABELS)
     body = checked(DecisionIn, {"reason": fields.get("motivo", "").strip()}, LABELS)
     with named(LABELS), unit(node) as session:
         release.decide_release(

@@ -11,10 +11,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+from fastapi import Request
 from pydantic import BaseModel
 
+from alianza.codes.text import text_problem
 from alianza.errors import FieldProblem, InputError
-from alianza.web.console.session import validated
+from alianza.web.console.session import form, validated
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -42,6 +44,26 @@ def checked(model: type[M], data: dict[str, Any], labels: dict[str, str]) -> M:
     the form's fields."""
     with named(labels):
         return validated(model, data)
+
+
+async def posted(
+    request: Request, labels: dict[str, str], *, multiline: frozenset[str] = frozenset()
+) -> dict[str, str]:
+    """A POSTed form (its CSRF token checked) with every box's text cleaned by the
+    project's one text gate (``codes.text``: control characters, bidi overrides,
+    invisible-only text refused, naming the box; NFC): some of the services behind these
+    pages take reasons and names as given."""
+    fields = await form(request)
+    problems = []
+    for name, value in fields.items():
+        cleaned, problem = text_problem(value, multiline=name in multiline)
+        if problem is not None:
+            problems.append(FieldProblem(labels.get(name, name), problem))
+        fields[name] = cleaned
+    if problems:
+        message = "; ".join(f"{p.field}: {p.message}" for p in problems)
+        raise InputError(message, problems=problems)
+    return fields
 
 
 def blank_to_none(value: str | None) -> str | None:
