@@ -1,15 +1,18 @@
-"""``/api/v1/ports/links``: seizures that name our containers, and a person's decision
-that turns one into a label (``store.py``). Port analysts and supervisors only."""
+"""``/api/v1/ports``: the day's inspection list with each container's reasons, and fixing
+it (``daily.py``, as the console's page); seizures that name our containers, and a
+person's decision that turns one into a label (``store.py``). Port analysts and
+supervisors only."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from alianza.auth.permissions import Principal
-from alianza.ports import store
+from alianza.ports import daily, store
 from alianza.ports.models import SeizureLink
 from alianza.web.deps import NodeDep, require, unit
 
@@ -21,6 +24,44 @@ class RejectIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: str = Field(min_length=1, max_length=2000, description="Por qué no corresponde")
+
+
+LOCODE = r"^[A-Z]{2}[A-Z2-9]{3}$"
+
+
+class FixIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    day: date = Field(description="Día de la lista (AAAA-MM-DD)")
+    port: str | None = Field(None, pattern=LOCODE, description="Solo este puerto (UN/LOCODE)")
+
+
+@router.get("/inspections", summary="Lista de inspección del día, con las razones de cada una")
+def inspections(
+    node: NodeDep,
+    principal: Targeter,
+    day: Annotated[date | None, Query(description="Por defecto, el último día guardado")] = None,
+    port: Annotated[str | None, Query(pattern=LOCODE)] = None,
+) -> dict[str, Any]:
+    with unit(node) as session:
+        found = daily.inspections(session, node=node, principal=principal, day=day, port=port)
+    return {
+        "day": found.day.isoformat() if found.day else None,
+        "declarations": found.declarations,
+        "ports": found.ports,
+        "model": found.model,
+        "recorded": found.recorded,
+        "inspections": found.rows,
+    }
+
+
+@router.post("/inspections/fix", summary="Fijar la lista: cada elegida guarda su probabilidad")
+def fix_inspections(body: FixIn, node: NodeDep, principal: Targeter) -> dict[str, Any]:
+    with unit(node) as session:
+        count = daily.fix_list(
+            session, node=node, principal=principal, day=body.day, port=body.port
+        )
+    return {"day": body.day.isoformat(), "selected": count}
 
 
 def _out(link: SeizureLink) -> dict[str, Any]:

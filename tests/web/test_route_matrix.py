@@ -87,6 +87,8 @@ EXPECTED: dict[tuple[str, str], frozenset[str] | None] = {
     ("POST", "/api/v1/screen/batch"): SCREENERS,
     ("GET", "/api/v1/seizures/export"): REPORTERS,
     ("GET", "/api/v1/seizures/aggregates"): REPORTERS,
+    ("GET", "/api/v1/ports/inspections"): TARGETERS,
+    ("POST", "/api/v1/ports/inspections/fix"): TARGETERS,
     ("POST", "/api/v1/ports/links/propose"): TARGETERS,
     ("GET", "/api/v1/ports/links"): TARGETERS,
     ("POST", "/api/v1/ports/links/{link_id}/confirm"): TARGETERS,

@@ -69,6 +69,12 @@ def test_the_days_list_shows_each_container_with_its_reasons(
     assert 'data-testid="inspecciones"' in answer.text
     assert '<th scope="col">Por qué</th>' in answer.text
     assert "exportador" in answer.text  # the Spanish reasons (LightGBM's contributions)
+    # The API's route answers the same list, from the same service.
+    _, bearer = factory.user("rosa.api", "port_analyst", password=PASSWORD)
+    api = browser.get("/api/v1/ports/inspections", headers={"Authorization": f"Bearer {bearer}"})
+    first = api.json()["inspections"][0]
+    assert f"<code>{first['container_number']}</code>" in answer.text
+    assert first["reasons"] and first["reasons"][0] in answer.text
     # One port only, then the list fixed: the chosen declarations keep their probability.
     port = "ECGYE"
     answer = browser.get(f"/consola/puertos?puerto={port}")
