@@ -360,3 +360,18 @@ def test_hostile_text_is_refused_by_the_form_field_and_changes_nothing(
     with node.sessions() as session:
         found = session.get(ReturnCase, case_id)
         assert found is not None and found.status == "registered"
+
+
+def test_the_household_page_in_english(
+    browser: TestClient, node: Node, staff: dict[str, Principal]
+) -> None:
+    case_id = _case(node, staff["elena"], "H-EN", flags=["trafficking_victim"])
+    log_in(browser, "elena")
+    path = f"/consola/corredor/hogares/{case_id}"
+    shown = browser.get(f"/consola/idioma/en?siguiente={path}")
+    assert '<html lang="en">' in shown.text
+    flags = shown.text.split('data-testid="banderas"')[1].split("</aside>")[0]
+    assert "presumed victim of trafficking" in flags and "no valid consent: H-EN-a" in flags
+    assert "Record the change" in shown.text
+    small = browser.get("/consola/paso")
+    assert len(small.content) < 20_000  # a border post's slow line: the page itself
