@@ -81,6 +81,7 @@ def _page(
         error=error,
         kinds=KINDS,
         stops=default_corridor()["stops"],
+        stop_names={s["id"]: s["name"] for s in default_corridor()["stops"]},
         made=made,
         form=fields or {},
         recent=recent,
@@ -104,8 +105,11 @@ async def record_checkin(request: Request, node: NodeDep, principal: Recorder) -
         # Answered on the same small page, the typed fields kept: one round trip on a
         # slow line. Nothing was stored (the transaction rolled back).
         return _page(request, node, principal, fields=fields, error=exc)
-    # The stop stays chosen for the next person (a post records at its own stop).
-    return _page(request, node, principal, made=made, fields={"parada": made["stop"]})
+    # The stop and the step stay chosen for the next person (a post records at its own
+    # stop, the same step for a whole bus).
+    return _page(
+        request, node, principal, made=made, fields={"parada": made["stop"], "paso": made["kind"]}
+    )
 
 
 def _record(node: Any, principal: Principal, fields: dict[str, str]) -> dict[str, Any]:
