@@ -163,6 +163,13 @@ def _regularisation(session: Session, node: Node, principal: Principal) -> list[
     return sorted(by_country.values(), key=lambda r: str(r["country"]))
 
 
+def _month(session: Session, column: Any) -> Any:
+    """AAAA-MM of a timestamp column, in the database's own words."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.to_char(column, "YYYY-MM")
+    return func.strftime("%Y-%m", column)
+
+
 def _exchange(session: Session, principal: Principal) -> list[dict[str, Any]]:
     months: dict[str, Counter[str]] = {}
     if holds(principal, Action.AUDIT):
@@ -178,11 +185,14 @@ def _exchange(session: Session, principal: Principal) -> list[dict[str, Any]]:
         for when, action, count in rows:
             months.setdefault(str(when), Counter())[f"queries_{QUERY_ACTIONS[action]}"] += count
     # Release requests have no owning agency: the node's own counts, by direction.
-    for direction, when in session.execute(
-        select(ReleaseRequest.direction, ReleaseRequest.requested_at)
+    asked = _month(session, ReleaseRequest.requested_at)
+    for direction, when, count in session.execute(
+        select(ReleaseRequest.direction, asked, func.count()).group_by(
+            ReleaseRequest.direction, asked
+        )
     ):
         key = "releases_asked" if direction == "out" else "releases_received"
-        months.setdefault(when.strftime("%Y-%m"), Counter())[key] += 1
+        months.setdefault(str(when), Counter())[key] += count
     keys = ("queries_sent", "queries_received", "releases_asked", "releases_received")
     return [
         {"month": m, **{k: int(months[m].get(k, 0)) for k in keys}}

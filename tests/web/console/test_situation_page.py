@@ -109,3 +109,31 @@ def test_regularisation_by_country_with_small_groups_left_out(
     cells = [c.split(">")[-1] for c in table.split("</td>")[:-1]]
     assert cells[1:3] == ["6", "0"] and cells[-1] == "1"
     assert NAMES[0] not in page.text
+
+
+def test_exchange_activity_is_counted_by_month(
+    browser: TestClient, node: Node, factory: Factory
+) -> None:
+    import uuid
+    from datetime import UTC, datetime, timedelta
+
+    from alianza.exchange.models import ReleaseRequest
+
+    factory.user("sara", "supervisor", password=PASSWORD)
+    asked = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)
+    with node.sessions() as session:
+        for direction in ("in", "in", "out"):
+            session.add(
+                ReleaseRequest(
+                    request_id=str(uuid.uuid4()), direction=direction, peer_node="ec-0123456789ab",
+                    ref="ref-situacion", kind="person", purpose="investigación",
+                    legal_basis="Convenio CL-EC", requested_by="eva@DINASED.EC",
+                    requested_at=asked, due_at=asked + timedelta(hours=48), status="pending",
+                )
+            )  # fmt: skip
+        session.commit()
+    log_in(browser, "sara")
+    table = browser.get("/consola/situacion").text.split('data-testid="intercambio"')[1]
+    row = table.split("2026-03</td>")[1].split("</tr>")[0]
+    cells = [c.split(">")[-1] for c in row.split("</td>")[:-1]]
+    assert cells == ["0", "0", "1", "2"]  # queries sent, received; releases asked, received
