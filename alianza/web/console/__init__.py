@@ -10,7 +10,8 @@ Layout::
       nav.py        NavEntry: a top-bar link shown to roles holding its action
       pages/        one module per page or group: its router and its NAV entries
       templates/    base.html (layout), error.html, <page>/*.html, _fragments for htmx
-    ../static/      console.css, console.js, vendor/ (htmx, Leaflet: update.sh)
+    ../static/      console.css, maps.js and corridor-map.js (Leaflet maps over the
+                    shipped outlines), vendor/ (htmx, Leaflet: update.sh)
 
 Adding a page:
 
