@@ -214,3 +214,13 @@ def test_the_outlines_are_served_compressed(browser: TestClient, factory: Factor
     answer = browser.get("/consola/mapa/paises.geojson", headers={"accept-encoding": "gzip"})
     assert answer.status_code == 200 and answer.headers["content-encoding"] == "gzip"
     assert len(answer.json()["features"]) == 177
+
+
+def test_another_agencys_declarations_are_never_listed(
+    browser: TestClient, node: Node, factory: Factory, declarations: Path, trained: Path
+) -> None:
+    _store(node, factory, declarations)  # PDI's
+    factory.user("aduana", "port_analyst", agency="Aduanas", password=PASSWORD)
+    log_in(browser, "aduana")
+    answer = browser.get("/consola/puertos")
+    assert answer.status_code == 200 and 'data-testid="sin-declaraciones"' in answer.text
