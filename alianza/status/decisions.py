@@ -32,7 +32,7 @@ Decisions:
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -220,6 +220,11 @@ def sign_off(
     return made
 
 
+def _aware(moment: datetime) -> datetime:
+    # SQLite gives back naive timestamps (written in UTC).
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def appeal(
     session: Session,
     node: Node,
@@ -240,18 +245,22 @@ def appeal(
             f"La solicitud {found.id} está {service.STATUS_LABELS[found.status]} "
             f"({found.status}): solo se recurre una decisión firme."
         )
-    # Today where the day began last (UTC-12): an appeal made late in the evening in
-    # Santiago is not dated the next day by the clock in UTC.
+    # Dates as the applicant's calendar has them, not UTC's: an appeal made now is dated
+    # today where the day began last (UTC-12), so one made late in the evening in
+    # Santiago is not dated the next day; a decision's day is the earliest it was anywhere.
     today = earliest_today()
     filed = filed_on or today
     made = latest_decision(session, found)
-    decided = (made.signed_off_at or made.at).date() if made is not None else None
-    if filed > latest_today():
-        raise InputError.at("fecha del recurso", f"{render(filed)} es posterior a hoy")
-    if decided is not None and filed < decided:
-        raise InputError.at(
-            "fecha del recurso", f"{render(filed)} es anterior a la decisión ({render(decided)})"
-        )
+    if filed_on is not None:
+        if filed_on > latest_today():
+            raise InputError.at("fecha del recurso", f"{render(filed_on)} es posterior a hoy")
+        if made is not None:
+            decided = _aware(made.signed_off_at or made.at) - timedelta(hours=12)
+            if filed_on < decided.date():
+                raise InputError.at(
+                    "fecha del recurso",
+                    f"{render(filed_on)} es anterior a la decisión ({render(decided.date())})",
+                )
     if made is not None and made.notified_at is not None:
         notified = made.notified_at.date()
         last = deadline(notified, country=found.country)

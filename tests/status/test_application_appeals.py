@@ -62,7 +62,7 @@ def test_a_late_appeal_is_refused_naming_its_deadline(node: Node, cata: Principa
                              filed_on=last + timedelta(days=1))  # fmt: skip
         with pytest.raises(InputError, match="anterior a la decisión"):
             decisions.appeal(session, node, cata, app_id, reason="x",
-                             filed_on=made.notified_at.date() - timedelta(days=1))  # fmt: skip
+                             filed_on=made.notified_at.date() - timedelta(days=2))  # fmt: skip
         with pytest.raises(InputError, match="posterior a hoy"):
             decisions.appeal(session, node, cata, app_id, reason="x",
                              filed_on=date.today() + timedelta(days=3))  # fmt: skip
@@ -92,3 +92,22 @@ def test_the_command_refuses_a_bad_filing_date() -> None:
     done = run("application", "appeal", "abcd", "--reason", "r", "--filed-on", "2026-13-01",
                "--user", "u")  # fmt: skip
     assert done.code == 2 and "--filed-on" in done.error
+
+
+def test_an_appeal_made_now_is_never_before_a_decision_made_late_in_utc(
+    node: Node, cata: Principal
+) -> None:
+    """Regression: decided at 00:30 UTC (21:30 the day before in Santiago), an appeal made
+    straight away was dated by UTC-12 the day before and refused as before the decision."""
+    with node.sessions() as session:
+        found = applications.register(session, node, cata, row())
+        made = decisions.decide(session, node, cata, found.id, confirm=True, reason="en regla")
+        # A decision whose UTC day is always after today's earliest day anywhere.
+        made.at = made.at + timedelta(hours=13)
+        local_day = (made.at - timedelta(hours=12)).date()
+        session.flush()
+        decisions.appeal(session, node, cata, found.id, reason="recurro de inmediato")
+        assert found.status == "evaluated"
+        decisions.decide(session, node, cata, found.id, confirm=True, reason="en regla")
+        found.status = "final"  # decided again; appealed on paper the same (local) day
+        decisions.appeal(session, node, cata, found.id, reason="en papel", filed_on=local_day)
