@@ -385,7 +385,7 @@ def _print_access(node: Node, side: DemoNode, port: int, console: Console) -> No
         "usuario",
         "rol",
         "institución",
-        title=f"{side.agency} ({side.country}) · http://127.0.0.1:{port}/docs",
+        title=f"{side.agency} ({side.country}) · consola http://127.0.0.1:{port}/consola",
     )
     lines = []
     with transaction(node.sessions) as session:
@@ -441,6 +441,15 @@ def run_demo(*, data_dir: Path, port: int, n: int, serve: bool, console: Console
             f"--dir {shlex.quote(str(Path(data_dir).resolve() / 'cl'))} --witnesses",
             soft_wrap=True,
             highlight=False,
+        )
+        # The console is where people start: its two addresses last, where a person looks.
+        console.print(
+            Panel.fit(
+                f"Consola de Chile (PDI): {cl_url}/consola\n"
+                f"Consola de Ecuador (Policía Nacional): {ec_url}/consola\n"
+                f"Usuarios: los de las tablas de arriba · contraseña {DEMO_PASSWORD}",
+                title="Abra la consola en el navegador",
+            )
         )
         if not serve:
             return

@@ -98,6 +98,9 @@ def test_demo_runs_both_nodes_and_tells_the_story(tmp_path: Path) -> None:
         letter = tmp_path / "demo" / f"regularizacion-{ref}.pdf"
         assert letter.read_bytes().startswith(b"%PDF-"), ref
     assert "solicitudes suprimida (<5)" in out
+    # It ends on the console: both addresses and the demo users' password (issue 16).
+    assert out.rfind("/consola") > out.find("solicitudes suprimida")
+    assert "Consola de Ecuador (Policía Nacional): http://127.0.0.1:" in out
     again = subprocess.run(
         [
             sys.executable,
