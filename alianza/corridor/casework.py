@@ -393,7 +393,7 @@ def move(
     if target not in NEXT:
         raise InputError.at("estado", f"estado desconocido '{shown(to_status)}'; se admite: "
                             + ", ".join(STATUSES))  # fmt: skip
-    text = reason.strip()
+    text = clean_text(reason, field="motivo", multiline=True).strip()
     if not text:
         raise InputError.at("motivo", "indique el motivo del cambio de estado")
     found = visible_case(session, principal, case_id, lock=True)

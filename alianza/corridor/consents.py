@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from alianza.audit.service import audit_act
 from alianza.auth.permissions import Principal, authorize
-from alianza.codes.text import shown
+from alianza.codes.text import clean_text, shown
 from alianza.corridor import casework
 from alianza.corridor.models import ReturnCase, ReturnConsent, ReturnMember
 from alianza.errors import Conflict, InputError
@@ -47,10 +47,12 @@ def record_consent(
         "--language": (language, 16),
         "--counsellor": (counsellor, 120),
     }
+    cleaned: dict[str, str] = {}
     for name, (value, most) in fields.items():
-        if not value.strip():
+        cleaned[name] = clean_text(value, field=name)
+        if not cleaned[name]:
             raise InputError.at(name, "no puede estar vacío")
-        if len(value.strip()) > most:
+        if len(cleaned[name]) > most:
             raise InputError.at(name, "texto demasiado largo")
     member = casework.member_of(session, found, member_id)
     recorded = casework.consents_of(session, found.id)
@@ -73,10 +75,10 @@ def record_consent(
         id=str(uuid.uuid4()),
         case_id=found.id,
         member_id=member.id,
-        sheet_version=sheet_version.strip(),
-        language=language.strip(),
-        counsellor=counsellor.strip(),
-        witness=(witness or "").strip()[:120] or None,
+        sheet_version=cleaned["--sheet"],
+        language=cleaned["--language"],
+        counsellor=cleaned["--counsellor"],
+        witness=clean_text(witness or "", field="--witness").strip()[:120] or None,
         guardian_member_id=guardian.id if guardian is not None else None,
         given_at=casework.utcnow(),
     )
@@ -104,7 +106,7 @@ def withdraw_consent(
     """Withdraw a member's consent, up to boarding; the whole case is withdrawn with it
     (a household is not split)."""
     authorize(principal, casework.MANAGE)
-    text = reason.strip()
+    text = clean_text(reason, field="motivo", multiline=True).strip()
     if not text:
         raise InputError.at("motivo", "indique el motivo del desistimiento")
     found = casework.visible_case(session, principal, case_id, lock=True)

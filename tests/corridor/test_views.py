@@ -108,3 +108,33 @@ def test_the_breach_register_through_the_api(client: TestClient, factory: Factor
     )
     assert told.status_code == 200 and told.json()["late"] is True
     assert len(client.get("/api/v1/corridor/breaches", headers=sofi).json()["breaches"]) == 1
+
+
+def test_hostile_text_in_a_move_or_a_consent_changes_nothing(
+    client: TestClient, factory: Factory
+) -> None:
+    """A reason or a consent field with control or bidirectional characters is refused,
+    naming the field, and the case keeps its state and its consents (the API passed them
+    to the services unchecked, and the console and the CLI call the same services)."""
+    cata = _as(factory.user("cata", "caseworker", agency=AGENCY)[1])
+    made = client.post("/api/v1/corridor/cases", json=_household(), headers=cata)
+    url = f"/api/v1/corridor/cases/{made.json()['id']}"
+    for bad in ("ok\x00", "ok\u202e", "\u200b"):
+        moved = client.post(f"{url}/move", json={"status": "counselled", "reason": bad},
+                            headers=cata)  # fmt: skip
+        assert moved.status_code == 422 and "motivo" in moved.text, moved.text
+    assert client.get(url, headers=cata).json()["status"] == "registered"
+    ok = client.post(f"{url}/move", json={"status": "counselled", "reason": "charla"},
+                     headers=cata)  # fmt: skip
+    assert ok.status_code == 200
+    base = {"member": "a1", "sheet_version": "v1", "language": "es", "counsellor": "Laura"}
+    for field in ("sheet_version", "language", "counsellor", "witness"):
+        consent = client.post(f"{url}/consents", json={**base, field: "x\x1b[31m"},
+                              headers=cata)  # fmt: skip
+        assert consent.status_code == 422, (field, consent.text)
+    assert client.get(url, headers=cata).json()["consents"] == []
+    assert client.post(f"{url}/consents", json=base, headers=cata).status_code == 200
+    withdrawn = client.post(f"{url}/withdraw", json={"member": "a1", "reason": "no\x07"},
+                            headers=cata)  # fmt: skip
+    assert withdrawn.status_code == 422 and "motivo" in withdrawn.text
+    assert client.get(url, headers=cata).json()["status"] == "counselled"

@@ -2,11 +2,16 @@
 
 - ``scene``    (module) a PDI node like the demo's, served by ``alianza serve``
                (``tests/e2e/scene.py``); killed at the end of the module.
-- ``browser``  (session) headless chromium from ``/usr/bin/chromium`` (Playwright's
+- ``browser``  (package) headless chromium from ``/usr/bin/chromium`` (Playwright's
                ``executable_path``: it never downloads a browser of its own).
 - ``visit``    logs in as a user in a fresh browser context; ``Visit.check(name)``
                saves ``screenshots/<name>.png`` (1366×768) and runs axe-core on the page,
                failing on any serious or critical violation.
+
+The browser lives for this package only, not the session: Playwright's sync API keeps an
+event loop set as running on the main thread while it is open, and the tests after this
+package that call ``asyncio.run`` (tests/web) failed with "cannot be called from a running
+event loop" when it stayed open until the session's end.
 
 Browser tests are a slow stage: they run once per CI run, on the SQLite pass (marker
 ``once``). Without chromium or axe-core (``make install-dev`` and ``.ci/run`` install
@@ -59,7 +64,7 @@ def _missing() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
     reason = _missing()
     if reason is not None:
