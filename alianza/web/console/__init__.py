@@ -67,6 +67,7 @@ PAGES: list[str] = [
     "alianza.web.console.pages.corridor_plan",
     "alianza.web.console.pages.corridor_map",
     "alianza.web.console.pages.checkin",
+    "alianza.web.console.pages.status",
     "alianza.web.console.pages.exchange",
     "alianza.web.console.pages.exchange_status",
     "alianza.web.console.pages.maps",

@@ -63,6 +63,17 @@ EXPECTED: dict[tuple[str, str], frozenset[str] | None] = {
     ("POST", "/consola/paso"): CHECKIN,
     ("GET", "/consola/paso/conflictos"): CHECKIN,
     ("POST", "/consola/paso/conflictos/{conflict_id}"): CASEWORK,
+    # Regularisation (pages/status.py): casework for caseworkers and supervisors; the
+    # sign-off of a refusal and the review of a hit for supervisors; never a police role.
+    ("GET", "/consola/regularizacion"): CASEWORK,
+    ("GET", "/consola/regularizacion/solicitudes/{application_id}"): CASEWORK,
+    ("POST", "/consola/regularizacion/solicitudes/{application_id}/decidir"): CASEWORK,
+    ("POST", "/consola/regularizacion/solicitudes/{application_id}/firmar"): LEADERS,
+    ("POST", "/consola/regularizacion/solicitudes/{application_id}/recurso"): CASEWORK,
+    ("POST", "/consola/regularizacion/solicitudes/{application_id}/consultas/{check_id}/revisar"): (
+        LEADERS
+    ),
+    ("GET", "/consola/regularizacion/solicitudes/{application_id}/carta.pdf"): CASEWORK,
     # The exchange inbox (pages/exchange.py, exchange_status.py).
     ("GET", "/consola/intercambio"): ASKERS,
     ("GET", "/consola/intercambio/entregas/{request_id}"): ASKERS,
@@ -145,6 +156,8 @@ def test_each_role_gets_a_page_only_if_expected(node: Node, factory: Factory) ->
                 request_id=UNKNOWN,
                 plan_id=UNKNOWN,
                 conflict_id=UNKNOWN,
+                application_id=UNKNOWN,
+                check_id=UNKNOWN,
             )
             if path == "/consola/intercambio/entrega" and method == "GET":
                 url += "?socio=nadie&ref=00000000"

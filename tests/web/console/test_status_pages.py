@@ -1,0 +1,184 @@
+"""The regularisation console pages in process (both backends): the applications of the
+caseworker's agency, one application with its explanation condition by condition and
+each legal source, a decision confirmed with its reason, a refusal signed off by a
+supervisor, the decision letter as PDF; police and border roles refused, another
+agency's application not found, an empty reason refused by name with nothing changed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from alianza.app import create_app
+from alianza.auth.permissions import Principal
+from alianza.db import transaction
+from alianza.node.context import Node
+from alianza.status import applications, intake, rules
+from alianza.status.models import Application
+from tests.conftest import Factory
+from tests.status.conftest import application
+from tests.web.console.test_session import PASSWORD, log_in
+
+AGENCY = "SERMIG"
+PROGRAMME = "cl-regularizacion-extraordinaria"
+HOME = "/consola/regularizacion"
+
+
+@pytest.fixture
+def browser(node: Node) -> TestClient:
+    return TestClient(create_app(node=node), base_url="http://testserver")
+
+
+@pytest.fixture
+def staff(factory: Factory) -> dict[str, Principal]:
+    return {
+        name: factory.user(name, role, agency=AGENCY, password=PASSWORD)[0]
+        for name, role in (
+            ("cata", "caseworker"),
+            ("sofi", "supervisor"),
+            ("bea", "border_officer"),
+            ("ana", "analyst"),
+        )
+    }
+
+
+def _register(node: Node, who: Principal, **cells: Any) -> str:
+    row = intake.row_from_json({**application(programme=PROGRAMME), **cells})
+    with transaction(node.sessions) as session:
+        return applications.register(session, node, who, row).id
+
+
+def _state(node: Node, application_id: str) -> tuple[str, int]:
+    with node.sessions() as session:
+        found = session.get(Application, application_id)
+        assert found is not None
+        return found.status, len(applications.decisions(session, application_id))
+
+
+def test_a_caseworker_sees_the_list_and_the_explanation(
+    browser: TestClient, node: Node, staff: dict[str, Principal]
+) -> None:
+    eligible = _register(node, staff["cata"], application_id="R-ELEGIBLE")
+    _register(
+        node, staff["cata"], application_id="R-DENEGADA", document_number="99887766",
+        given_names="Luis", criminal_record_declared="true",
+    )  # fmt: skip
+    log_in(browser, "cata")
+    assert f'href="{HOME}"' in browser.get("/consola").text
+    listed = browser.get(HOME)
+    assert listed.status_code == 200
+    assert "R-ELEGIBLE" in listed.text and "R-DENEGADA" in listed.text
+    only = browser.get(HOME, params={"resultado": "not_eligible"})
+    assert "R-DENEGADA" in only.text and "R-ELEGIBLE" not in only.text
+
+    shown = browser.get(f"{HOME}/solicitudes/{eligible}")
+    assert shown.status_code == 200
+    assert "María José" in shown.text
+    table = shown.text.split('data-testid="condiciones"')[1].split("</table>")[0]
+    with node.sessions() as session:
+        stored = session.get(Application, eligible)
+        assert stored is not None
+        _, version = applications.version_of(stored)
+    # Every condition of the version, with its legal source, and the protection one first.
+    assert table.index(rules.PROTECTION) < table.index(version.conditions[0].id)
+    for condition in version.conditions:
+        assert condition.id in table
+        assert condition.source.replace('"', "&#34;") in table
+    assert "no cumple" not in table
+    # An evaluated application offers the decision, not the letter.
+    assert 'data-testid="decidir"' in shown.text and "carta.pdf" not in shown.text
+
+
+def test_confirm_with_a_reason_and_download_the_letter(
+    browser: TestClient, node: Node, staff: dict[str, Principal]
+) -> None:
+    found = _register(node, staff["cata"])
+    token = log_in(browser, "cata")
+    base = f"{HOME}/solicitudes/{found}"
+    decided = browser.post(
+        f"{base}/decidir",
+        data={"csrf": token, "decision": "confirm", "motivo": "cumple todo, revisado"},
+    )
+    assert decided.status_code == 200 and 'data-testid="hecho"' in decided.text
+    assert _state(node, found) == ("final", 1)
+    assert "cumple todo, revisado" in decided.text and "carta.pdf" in decided.text
+    letter = browser.get(f"{base}/carta.pdf")
+    assert letter.status_code == 200
+    assert letter.headers["content-type"] == "application/pdf"
+    assert letter.content.startswith(b"%PDF")
+    assert "attachment" in letter.headers["content-disposition"]
+
+
+def test_an_empty_reason_is_refused_by_name_and_changes_nothing(
+    browser: TestClient, node: Node, staff: dict[str, Principal]
+) -> None:
+    found = _register(node, staff["cata"])
+    token = log_in(browser, "cata")
+    base = f"{HOME}/solicitudes/{found}"
+    for reason in ("", "   "):
+        refused = browser.post(
+            f"{base}/decidir", data={"csrf": token, "decision": "confirm", "motivo": reason}
+        )
+        assert refused.status_code == 422, reason
+        assert "motivo" in refused.text and 'role="alert"' in refused.text
+    no_csrf = browser.post(f"{base}/decidir", data={"decision": "confirm", "motivo": "x"})
+    assert no_csrf.status_code == 403
+    assert _state(node, found) == ("evaluated", 0)
+    # A letter before a final decision is a conflict, named.
+    early = browser.get(f"{base}/carta.pdf")
+    assert early.status_code == 409 and "firme" in early.text
+
+
+def test_a_refusal_waits_for_a_supervisor_who_signs_it(
+    browser: TestClient, node: Node, staff: dict[str, Principal]
+) -> None:
+    found = _register(node, staff["cata"], criminal_record_declared="true")
+    base = f"{HOME}/solicitudes/{found}"
+    token = log_in(browser, "cata")
+    decided = browser.post(
+        f"{base}/decidir", data={"csrf": token, "decision": "confirm", "motivo": "declara condena"}
+    )
+    assert decided.status_code == 200
+    assert _state(node, found) == ("decided", 1)
+    # The caseworker is not offered the sign-off, and is refused it if she posts.
+    assert 'data-testid="firmar"' not in decided.text
+    assert browser.post(f"{base}/firmar", data={"csrf": token}).status_code == 403
+    token = log_in(browser, "sofi")
+    page = browser.get(base)
+    assert 'data-testid="firmar"' in page.text and "declara condena" in page.text
+    signed = browser.post(f"{base}/firmar", data={"csrf": token, "nota": "revisado"})
+    assert signed.status_code == 200
+    assert _state(node, found) == ("final", 1)
+    assert browser.get(f"{base}/carta.pdf").content.startswith(b"%PDF")
+
+
+@pytest.mark.parametrize("who", ["bea", "ana"])
+def test_police_and_border_roles_never_reach_the_pages(
+    browser: TestClient, node: Node, staff: dict[str, Principal], who: str
+) -> None:
+    found = _register(node, staff["cata"], application_id="R-OCULTA")
+    token = log_in(browser, who)
+    assert f'href="{HOME}"' not in browser.get("/consola").text
+    base = f"{HOME}/solicitudes/{found}"
+    for path in (HOME, base, f"{base}/carta.pdf"):
+        answer = browser.get(path)
+        assert answer.status_code == 403, path
+        assert "R-OCULTA" not in answer.text
+    posted = browser.post(
+        f"{base}/decidir", data={"csrf": token, "decision": "confirm", "motivo": "x"}
+    )
+    assert posted.status_code == 403
+    assert _state(node, found) == ("evaluated", 0)
+
+
+def test_another_agencys_application_is_not_found(
+    browser: TestClient, node: Node, factory: Factory, staff: dict[str, Principal]
+) -> None:
+    other = factory.user("otro", "caseworker", agency="INCAMI", password=PASSWORD)[0]
+    found = _register(node, other, application_id="R-INCAMI")
+    log_in(browser, "cata")
+    assert browser.get(f"{HOME}/solicitudes/{found}").status_code == 404
+    assert "R-INCAMI" not in browser.get(HOME).text
