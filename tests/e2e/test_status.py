@@ -42,6 +42,13 @@ def data(scene: Any) -> dict[str, str]:
                  "document_number": "20111333", "criminal_record_declared": "true"},
             ),
             (
+                # The scene's PDI_PERSON, wanted by PDI: a check at this node is a hit.
+                "wanted",
+                {"application_id": "E2E-REG-BUSCADO", "given_names": "Carlos Andrés",
+                 "surname_1": "Rojas", "surname_2": "Vera", "birth_date": "1980-03-04",
+                 "nationality": "CL", "document_type": "", "document_number": ""},
+            ),
+            (
                 "paused",
                 {"application_id": "E2E-REG-PAUSA", "given_names": "Yurbis Carolina",
                  "document_number": "19222444", "birth_date": "1988-02-03"},
@@ -63,7 +70,7 @@ def test_a_caseworker_confirms_and_downloads_the_letter(visit: Any, data: dict[s
     assert "Regularización" in v.page.locator("header nav a").all_inner_texts()
     v.go("/consola/regularizacion")
     table = v.page.locator("[data-testid=solicitudes]").inner_text()
-    assert table.count("E2E-REG-") == 3 and "en pausa por coincidencia" in table
+    assert table.count("E2E-REG-") == 4 and "en pausa por coincidencia" in table
     v.check("regularizacion-solicitudes")
     v.page.click("text=E2E-REG-ELEGIBLE")
     conditions = v.page.locator("[data-testid=condiciones]").inner_text().lower()
@@ -94,7 +101,8 @@ def test_a_refusal_is_signed_off_and_a_hit_reviewed_by_a_supervisor(
     assert v.page.locator("[data-testid=firmar]").count() == 0
     v.go(f"/consola/regularizacion/solicitudes/{data['paused']}")
     assert v.page.locator("[data-testid=decidir]").count() == 0
-    assert v.page.locator("[data-testid=sin-acciones]").count() == 1
+    # A partner that was down can be asked again while the hit waits for its review.
+    assert v.page.locator("[data-testid=consultar]").count() == 1
     assert "coincidencia" in v.page.locator("[data-testid=consultas]").inner_text()
     v.check("regularizacion-en-pausa")
 
@@ -118,6 +126,19 @@ def test_a_refusal_is_signed_off_and_a_hit_reviewed_by_a_supervisor(
     assert "Explanation, condition by condition" in s.page.content()
     assert "evaluated" in s.page.locator("h1").inner_text()
     s.check("regularizacion-coincidencia-revisada-en")
+
+
+def test_a_caseworker_checks_an_applicant_through_the_exchange(
+    visit: Any, data: dict[str, str]
+) -> None:
+    v = visit("elena.retorno")
+    v.go(f"/consola/regularizacion/solicitudes/{data['wanted']}")
+    v.page.click("button:has-text('Consultar')")
+    checked = v.page.locator("[data-testid=consultas]").inner_text()
+    assert "coincidencia" in checked
+    assert "en pausa por coincidencia" in v.page.locator("h1").inner_text()
+    assert v.page.locator("[data-testid=decidir]").count() == 0
+    v.check("regularizacion-consultada")
 
 
 @pytest.mark.parametrize("who", ["bruno.chacalluta", "ana.rojas"])

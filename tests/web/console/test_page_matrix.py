@@ -70,6 +70,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str] | None] = {
     ("POST", "/consola/regularizacion/solicitudes/{application_id}/decidir"): CASEWORK,
     ("POST", "/consola/regularizacion/solicitudes/{application_id}/firmar"): LEADERS,
     ("POST", "/consola/regularizacion/solicitudes/{application_id}/recurso"): CASEWORK,
+    ("POST", "/consola/regularizacion/solicitudes/{application_id}/consultas"): CASEWORK,
     ("POST", "/consola/regularizacion/solicitudes/{application_id}/consultas/{check_id}/revisar"): (
         LEADERS
     ),

@@ -1,8 +1,10 @@
 """The regularisation console pages in process (both backends): the applications of the
 caseworker's agency, one application with its explanation condition by condition and
 each legal source, a decision confirmed with its reason, a refusal signed off by a
-supervisor, the decision letter as PDF; police and border roles refused, another
-agency's application not found, an empty reason refused by name with nothing changed.
+supervisor, an override of what the rules leave to a person and its appeal, checks
+through the exchange and a hit's review, the decision letter as PDF; police and border
+roles refused, another agency's application not found, an empty reason refused by name
+with nothing changed.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from alianza.app import create_app
 from alianza.auth.permissions import Principal
 from alianza.db import transaction
 from alianza.node.context import Node
-from alianza.status import applications, intake, rules
+from alianza.status import applications, checks, intake, rules
 from alianza.status.models import Application
 from tests.conftest import Factory
 from tests.status.conftest import application
@@ -182,3 +184,90 @@ def test_another_agencys_application_is_not_found(
     log_in(browser, "cata")
     assert browser.get(f"{HOME}/solicitudes/{found}").status_code == 404
     assert "R-INCAMI" not in browser.get(HOME).text
+
+
+def test_a_person_overrides_what_the_rules_leave_to_a_person(
+    browser: TestClient, node: Node, staff: dict[str, Principal]
+) -> None:
+    # Without the criminal-record certificate the rules leave it to a person.
+    found = _register(node, staff["cata"], documents="pasaporte")
+    token = log_in(browser, "cata")
+    base = f"{HOME}/solicitudes/{found}"
+    shown = browser.get(base)
+    assert 'value="confirm"' not in shown.text and 'value="eligible"' in shown.text
+    not_an_outcome = browser.post(
+        f"{base}/decidir", data={"csrf": token, "decision": "quizás", "motivo": "dudoso"}
+    )
+    assert not_an_outcome.status_code == 422 and "resultado" in not_an_outcome.text
+    confirm = browser.post(
+        f"{base}/decidir", data={"csrf": token, "decision": "confirm", "motivo": "sí"}
+    )
+    assert confirm.status_code == 409 and "no se confirma" in confirm.text
+    assert _state(node, found) == ("evaluated", 0)
+    decided = browser.post(
+        f"{base}/decidir",
+        data={"csrf": token, "decision": "eligible", "motivo": "presentó el certificado en papel"},
+    )
+    assert decided.status_code == 200
+    assert _state(node, found) == ("final", 1)
+    assert "cambia la recomendación" in decided.text
+    # An appeal reopens the case, keeping its history.
+    appealed = browser.post(
+        f"{base}/recurso", data={"csrf": token, "motivo": "pide revisar", "fecha": ""}
+    )
+    assert appealed.status_code == 200
+    assert _state(node, found) == ("evaluated", 1)
+    assert "presentó el certificado en papel" in appealed.text
+
+
+def test_checks_through_the_exchange_and_a_hit_reviewed(
+    browser: TestClient, node: Node, staff: dict[str, Principal]
+) -> None:
+    plain = _register(node, staff["cata"], application_id="R-CONSULTA")
+    token = log_in(browser, "cata")
+    asked = browser.post(f"{HOME}/solicitudes/{plain}/consultas", data={"csrf": token})
+    assert asked.status_code == 200
+    table = asked.text.split('data-testid="consultas"')[1].split("</table>")[0]
+    assert table.count("sin coincidencia") == 2  # both questions, this node (no partners)
+    assert _state(node, plain)[0] == "evaluated"
+
+    paused = _register(
+        node, staff["cata"], application_id="R-PAUSA", document_number="55443322",
+        given_names="Yurbis",
+    )  # fmt: skip
+    hit = checks.Answer("criminal_record", "ec-0123456789ab", "EC", "DINASED", "HIT", refs=["r1"])
+    with transaction(node.sessions) as session:
+        made = checks.record(
+            session, node, staff["cata"], paused, answers=[hit], legal_basis="Ley 21.325"
+        )
+        check_id = made[0].id
+    assert "en pausa por coincidencia" in browser.get(HOME).text
+    base = f"{HOME}/solicitudes/{paused}"
+    shown = browser.get(base)
+    assert 'data-testid="decidir"' not in shown.text and "revisar" not in shown.text
+    refused = browser.post(
+        f"{base}/decidir", data={"csrf": token, "decision": "confirm", "motivo": "apurada"}
+    )
+    assert refused.status_code == 409 and "coincidencia" in refused.text
+    token = log_in(browser, "sofi")
+    assert f"consultas/{check_id}/revisar" in browser.get(base).text
+    empty = browser.post(
+        f"{base}/consultas/{check_id}/revisar",
+        data={"csrf": token, "veredicto": "confirmed", "motivo": ""},
+    )
+    assert empty.status_code == 422 and "motivo" in empty.text
+    assert _state(node, paused)[0] == "paused_hit"
+    confirmed = browser.post(
+        f"{base}/consultas/{check_id}/revisar",
+        data={"csrf": token, "veredicto": "confirmed", "motivo": "misma persona, mismo RUN"},
+    )
+    assert confirmed.status_code == 200
+    assert _state(node, paused)[0] == "evaluated"
+    # A confirmed criminal record: a refusal may now be marked for removal.
+    assert 'name="expulsion"' in confirmed.text
+    # The check of one application is not reviewed through another's address.
+    other = browser.post(
+        f"{HOME}/solicitudes/{plain}/consultas/{check_id}/revisar",
+        data={"csrf": token, "veredicto": "cleared", "motivo": "x"},
+    )
+    assert other.status_code == 404

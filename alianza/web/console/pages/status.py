@@ -2,11 +2,13 @@
 application with its applicant, evidence, the rules' outcome explained condition by
 condition with each legal source, the checks through the exchange, and the acts of a
 person: confirm or override with a written reason, a supervisor's sign-off of a refusal,
-the review of a hit, an appeal, and the decision letter (PDF).
+the checks through the exchange and the review of a hit, an appeal, and the decision
+letter (PDF).
 
 The same service functions as ``/api/v1/status``: ``applications.applications``,
 ``applications.detail`` (the look is audited), ``decisions.decide``,
-``decisions.sign_off``, ``decisions.appeal``, ``checks.review`` and ``letter.letter``;
+``decisions.sign_off``, ``decisions.appeal``, ``flows.run_checks``, ``checks.review``
+and ``letter.letter``;
 they authorise (another agency's application is ``NotFound``, a police role is refused)
 and audit. The forms are checked by the API's own models (``status.views``).
 """
@@ -17,12 +19,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from alianza.auth.permissions import ROLE_LABELS, Principal, holds
 from alianza.codes.text import shown
 from alianza.errors import NotFound
-from alianza.status import applications, checks, decisions, letter, rules
-from alianza.status.views import AppealIn, DecideIn, ReviewIn
+from alianza.status import applications, checks, decisions, flows, letter, rules
+from alianza.status.views import AppealIn, CheckIn, DecideIn, ReviewIn
 from alianza.status.vocabulary import CODE_FIELDS, PROTECTION_SOURCES
 from alianza.web.console.i18n import N_
 from alianza.web.console.nav import NavEntry
@@ -37,6 +40,7 @@ NAV = (NavEntry(HOME, N_("Regularización"), action=applications.MANAGE, order=4
 
 Caseworker = Annotated[Principal, requires(applications.MANAGE)]
 Supervisor = Annotated[Principal, requires(applications.SIGN_OFF)]
+Checker = Annotated[Principal, requires(checks.CHECK)]
 Reviewer = Annotated[Principal, requires(checks.REVIEW)]
 LIMIT = 500
 
@@ -102,6 +106,9 @@ LABELS = {
     "fecha del recurso": "fecha del recurso",
     "verdict": "veredicto",
     "veredicto": "veredicto",
+    "legal_basis": "base legal",
+    "base": "base legal",
+    "base legal": "base legal",
 }
 MULTILINE = frozenset({"motivo", "nota"})
 
@@ -223,6 +230,14 @@ def application(
         and last is not None
         and last["by"] != principal.label,
         can_review=holds(principal, checks.REVIEW) and bool(waiting),
+        can_check=holds(principal, checks.CHECK) and detail["status"] in checks.CHECKABLE,
+        # A removal mark is offered only where ``decisions.decide`` could accept it (a
+        # criminal record a person confirmed, no protection flag); the service decides.
+        removable=any(
+            c["kind"] == "criminal_record" and c["result"] == "HIT" and c["review"] == "confirmed"
+            for c in detail["checks"]
+        )
+        and rules.PROTECTION not in (evaluation or {}).get("failed_conditions", []),
         done=done,
         **VOCABULARY,
     )
@@ -287,6 +302,21 @@ async def appeal(
             session, node, principal, application_id, reason=body.reason, filed_on=body.filed_on
         )
     return _back(application_id, "recurso")
+
+
+@router.post(f"{HOME}/solicitudes/{{application_id}}/consultas")
+async def run_checks(
+    request: Request, application_id: str, node: NodeDep, principal: Checker
+) -> Response:
+    fields = await posted(request, LABELS)
+    body = checked(CheckIn, {"legal_basis": blank_to_none(fields.get("base"))}, LABELS)
+    # Network calls to the partners: the flow commits its own steps, off the event loop.
+    with named(LABELS):
+        await run_in_threadpool(
+            flows.run_checks, node, principal, application_id, legal_basis=body.legal_basis,
+            matcher=getattr(request.app.state, "person_matcher", None),
+        )  # fmt: skip
+    return _back(application_id, "consultas")
 
 
 @router.post(f"{HOME}/solicitudes/{{application_id}}/consultas/{{check_id}}/revisar")
