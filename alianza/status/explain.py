@@ -21,7 +21,7 @@ to a human decision: Ley 21.719 art. 8 bis in Chile, LOPDP art. 20 in Ecuador).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -74,6 +74,18 @@ class Results:
         for outcome in self.outcomes:
             found[outcome] += 1
         return found
+
+
+def condition_state(condition_id: str, failed: Collection[str], explanation: str) -> str:
+    """A stored evaluation's state of one condition: ``met``, ``failed`` or ``unknown``
+    (failed for want of data: the explanation's "Sin datos para «id»" sentence), read
+    from the evaluation as stored, without running the rules again (the letter and the
+    console both show it)."""
+    if condition_id not in failed:
+        return "met"
+    if f"Sin datos para «{condition_id}»" in explanation:
+        return "unknown"
+    return "failed"
 
 
 def _unknowable(condition: Condition) -> str:

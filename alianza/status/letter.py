@@ -24,7 +24,7 @@ from alianza.node.context import Node
 from alianza.status import applications as service
 from alianza.status.appeals import APPEALS, deadline
 from alianza.status.decisions import latest_decision, latest_evaluation
-from alianza.status.explain import HUMAN_DECISION
+from alianza.status.explain import HUMAN_DECISION, condition_state
 from alianza.status.models import Application, Decision, Evaluation
 from alianza.status.rules import PROTECTION, render
 
@@ -45,13 +45,16 @@ def latin1(text: str) -> str:
     return "".join(out)
 
 
+_STATE_WORDS = {
+    "met": "cumple",
+    "unknown": "sin datos (lo revisó una persona)",
+    "failed": "no cumple",
+}
+
+
 def _state(condition_id: str, evaluation: Evaluation) -> str:
     failed = set(filter(None, evaluation.failed_conditions.split(";")))
-    if condition_id not in failed:
-        return "cumple"
-    if f"Sin datos para «{condition_id}»" in evaluation.explanation:
-        return "sin datos (lo revisó una persona)"
-    return "no cumple"
+    return _STATE_WORDS[condition_state(condition_id, failed, evaluation.explanation)]
 
 
 def _who(label: str, role: str) -> str:

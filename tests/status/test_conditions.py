@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from alianza.status import rules
+from alianza.status.explain import condition_state
 from tests.status.conftest import one
 
 NE, NR, OK = "not_eligible", "needs_review", "eligible"
@@ -280,6 +281,8 @@ def test_an_empty_cell_is_undecided_and_goes_to_a_person(
     assert condition in verdict.failed
     assert verdict.outcome == NR
     assert f"Sin datos para «{condition}»" in verdict.explanation and empty in verdict.explanation
+    # The letter and the console read the stored verdict back: undecided, not failed.
+    assert condition_state(condition, verdict.failed, verdict.explanation) == "unknown"
 
 
 def test_an_empty_cell_does_not_hide_a_refusal() -> None:
@@ -292,6 +295,12 @@ def test_an_empty_cell_does_not_hide_a_refusal() -> None:
     )
     assert verdict.outcome == NE
     assert verdict.failed == ["ingreso_por_paso_habilitado", "sin_antecedentes_penales"]
+    states = {c: condition_state(c, verdict.failed, verdict.explanation) for c in verdict.failed}
+    assert states == {
+        "ingreso_por_paso_habilitado": "unknown",
+        "sin_antecedentes_penales": "failed",
+    }
+    assert condition_state("ingreso_antes_del_corte", verdict.failed, verdict.explanation) == "met"
 
 
 def test_a_minor_needs_no_criminal_record_certificate_even_without_a_birth_date_twin() -> None:

@@ -25,6 +25,7 @@ from alianza.auth.permissions import ROLE_LABELS, Principal, holds
 from alianza.codes.text import shown
 from alianza.errors import NotFound
 from alianza.status import applications, checks, decisions, flows, letter, rules
+from alianza.status.explain import condition_state
 from alianza.status.views import AppealIn, CheckIn, DecideIn, ReviewIn
 from alianza.status.vocabulary import CODE_FIELDS, PROTECTION_SOURCES
 from alianza.web.console.i18n import N_
@@ -178,10 +179,7 @@ def conditions(detail: dict[str, Any]) -> list[dict[str, str]]:
         }
     ]
     for condition in version.conditions if version is not None else ():
-        state = "met"
-        if condition.id in failed:
-            undecided = f"Sin datos para «{condition.id}»" in evaluation["explanation"]
-            state = "unknown" if undecided else "failed"
+        state = condition_state(condition.id, failed, evaluation["explanation"])
         rows.append(
             {
                 "id": condition.id,
