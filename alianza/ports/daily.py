@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -25,8 +25,10 @@ from alianza.audit.service import audit_act
 from alianza.auth.permissions import Principal, authorize
 from alianza.node.context import Node
 from alianza.ports import store
-from alianza.ports.model import RiskModel
 from alianza.ports.models import PortDeclaration
+
+if TYPE_CHECKING:  # LightGBM, scikit-learn and SciPy (135 MiB) load with the model, not the app
+    from alianza.ports.model import RiskModel
 
 MODEL_DIR = "modelo-puertos"
 BUDGET = 0.05

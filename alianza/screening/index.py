@@ -85,6 +85,20 @@ _KEYED = (
 _ways = ways  # the features of a person's data, per way (``stored.ways``)
 
 
+def sorted_unique(values: Array) -> Array:
+    """``np.unique(values)`` for integers: sorted, each once. NumPy 2's ``unique`` hashes
+    first and sorts the distinct values after; a plain sort and a comparison with the
+    neighbour is about twenty times faster on the million (traveller, entry) pairs of a
+    list's lookups (SIMD sort; measured on this machine)."""
+    ordered = np.sort(values)
+    if len(ordered) < 2:
+        return ordered
+    first = np.empty(len(ordered), dtype=bool)
+    first[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    return ordered[first]
+
+
 @dataclass(slots=True, frozen=True)
 class Entry:
     """One way of meeting a record: its comparison columns and the rules that guard it."""
@@ -312,7 +326,7 @@ class WatchIndex:
             parts += [np.array(self._recent[h]) for h in wanted if h in self._recent]
             if not parts:
                 return np.empty(0, np.int64)
-            found = np.unique(np.concatenate(parts).astype(np.int64))
+            found = sorted_unique(np.concatenate(parts).astype(np.int64))
             return found[self.alive[found]]
 
     def positions_many(self, queries: Sequence[Mapping[str, Any]]) -> list[Array]:
@@ -323,6 +337,10 @@ class WatchIndex:
             found: list[Array] = []
             whose: list[Array] = []
             if len(wanted) and len(self._hashes):
+                # Needles in order: NumPy's binary search starts from the last one's place
+                # (about half the time of the travellers' order on 8.7 million keys).
+                order = np.argsort(wanted, kind="stable")
+                wanted, owner = wanted[order], owner[order]
                 lo = np.searchsorted(self._hashes, wanted, side="left")
                 hi = np.searchsorted(self._hashes, wanted, side="right")
                 sizes = hi - lo
@@ -340,7 +358,7 @@ class WatchIndex:
                         whose.append(np.full(len(recent), t, dtype=np.int64))
             if not found:
                 return [np.empty(0, np.int64) for _ in queries]
-            pairs = np.unique(np.concatenate(whose) * (self.size + 1) + np.concatenate(found))
+            pairs = sorted_unique(np.concatenate(whose) * (self.size + 1) + np.concatenate(found))
             traveller, position = np.divmod(pairs, self.size + 1)
             keep = self.alive[position]
             traveller, position = traveller[keep], position[keep]

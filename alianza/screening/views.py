@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+import orjson
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from alianza.auth.permissions import Principal
@@ -94,7 +95,7 @@ class ScreenBatchOut(BaseModel):
 @router.post("/api/v1/screen/batch", response_model=ScreenBatchOut, summary="Control de una lista")
 def screen_travellers(
     body: ScreenBatchIn, request: Request, principal: Annotated[Principal, require(SCREEN)]
-) -> ScreenBatchOut:
+) -> Response:
     """Each traveller ranked as by ``POST /api/v1/screen``, in one call and one audit entry.
 
     Partners are not asked about anyone in a list: a partner's candidate comes back with
@@ -107,9 +108,10 @@ def screen_travellers(
         travellers=[t.model_dump() for t in body.travellers],
         limit=body.limit,
     )
-    return ScreenBatchOut(
-        results=[
-            ScreenedOut(traveller=s.traveller, candidates=[c.as_dict() for c in s.candidates])
-            for s in found
-        ]
-    )
+    # ``ScreenBatchOut``'s shape, serialised once by orjson: FastAPI's own path (validate
+    # the response model, ``jsonable_encoder``, ``json.dumps``) walked every candidate's
+    # explanation three times, about a tenth of a 10,000-traveller list's time.
+    results = [
+        {"traveller": s.traveller, "candidates": [c.as_dict() for c in s.candidates]} for s in found
+    ]
+    return Response(orjson.dumps({"results": results}), media_type="application/json")

@@ -14,7 +14,6 @@ from __future__ import annotations
 import unicodedata
 from datetime import date
 
-from fpdf import FPDF
 from sqlalchemy.orm import Session
 
 from alianza.audit.service import audit_act
@@ -68,8 +67,11 @@ def render_letter(
     found: Application, evaluation: Evaluation, decision: Decision, *, notified: date
 ) -> bytes:
     """The letter's PDF bytes for a final decision notified on ``notified``."""
+    from fpdf import FPDF  # loads with the first letter, not with the application
+
     programme, version = service.version_of(found)
     appeal = APPEALS[found.country]
+
     pdf = FPDF(format="A4")
     pdf.set_compression(False)
     pdf.set_title(latin1(f"Decisión sobre la solicitud {found.reference}"))

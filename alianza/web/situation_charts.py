@@ -14,14 +14,15 @@ import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from typing import TYPE_CHECKING
 
 from alianza.web.console import i18n
 from alianza.web.console.i18n import N_
 from alianza.web.situation import SMALL_CELL, Picture
+
+if TYPE_CHECKING:  # matplotlib loads with the first chart, not with the application
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 Gettext = Callable[[str], str]
 INK, MUTED, BLUE, RED = "#1b1f24", "#4a5560", "#0b4f8a", "#a4161a"
@@ -89,6 +90,8 @@ def _empty(ax: Axes, t: Gettext) -> None:
 
 
 def _numbers(ax: Axes, lang: str, axis: str = "x") -> None:
+    from matplotlib.ticker import FuncFormatter
+
     formatter = FuncFormatter(lambda v, _: i18n.number(v, lang))
     (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(formatter)
 
@@ -187,6 +190,7 @@ def _style(ax: Axes, title: str) -> None:
 
 def _figure(size: tuple[float, float]) -> Figure:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
     figure = Figure(figsize=size, layout="constrained")
     FigureCanvasAgg(figure)

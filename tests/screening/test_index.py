@@ -8,7 +8,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from alianza.screening.index import codes_of, typo_columns
+from alianza.screening.index import codes_of, sorted_unique, typo_columns
 from alianza.screening.ladders import as_bytes, code
 
 VALUES = st.lists(st.none() | st.just("") | st.text(max_size=20), max_size=40)
@@ -30,3 +30,13 @@ def test_codes_of_are_the_code_of_each_value(values: list[str | None]) -> None:
     assert coded.tolist() == [code(v) for v in values]
     assert there.tolist() == [bool(v) for v in values]
     assert coded.dtype == np.int64
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(min_value=-(2**62), max_value=2**62), max_size=300))
+def test_sorted_unique_is_numpys_unique(values: list[int]) -> None:
+    """The lookups' dedupe (a sort and a neighbour test) gives ``np.unique``'s answer."""
+    array = np.array(values, dtype=np.int64)
+    found = sorted_unique(array)
+    assert found.dtype == np.int64
+    assert np.array_equal(found, np.unique(array))
