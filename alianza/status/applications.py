@@ -40,7 +40,7 @@ from sqlalchemy.orm import Session
 
 from alianza.audit.service import audit_act
 from alianza.auth.permissions import Principal, authorize, visible
-from alianza.codes.text import shown
+from alianza.codes.text import shown, text_problem
 from alianza.corridor import casework
 from alianza.corridor.household import name_key, normal_document
 from alianza.corridor.models import ReturnCase, ReturnMember
@@ -54,6 +54,8 @@ from alianza.status.models import Application, Decision, Evaluation, Event, Evid
 
 MANAGE = "manage_applications"
 SIGN_OFF = "sign_off_refusals"
+# The longest id an application, a check or an event is stored with (a UUID: 36).
+MAX_ID = 36
 
 # The workflow: status -> the statuses an application may move to next.
 NEXT: dict[str, tuple[str, ...]] = {
@@ -103,12 +105,21 @@ def _programme(row: dict[str, str], country: str) -> rules.Programme:
 # ------------------------------------------------------------------ reading
 
 
+def storable_id(value: str) -> bool:
+    """Whether ``value`` could be a stored id at all: one the text gate accepts, within
+    a bound (a NUL is a database error on PostgreSQL and a lone surrogate on every
+    driver, so such an id is not found rather than asked for)."""
+    return 0 < len(value) <= MAX_ID and text_problem(value)[1] is None
+
+
 def visible_application(
     session: Session, principal: Principal, application_id: str, *, lock: bool = False
 ) -> Application:
     """One application the principal may see (``NotFound`` otherwise: another agency's
     application is not said to exist)."""
     authorize(principal, MANAGE)
+    if not storable_id(application_id):
+        raise NotFound(f"No existe la solicitud {shown(application_id)}.")
     stmt = select(Application).where(
         Application.id == application_id, visible(principal, MANAGE, Application)
     )

@@ -225,6 +225,8 @@ def visible_check(
     session: Session, principal: Principal, check_id: str, *, lock: bool = False
 ) -> tuple[Check, Application]:
     """A check of an application the principal may see (``NotFound`` otherwise)."""
+    if not service.storable_id(check_id):
+        raise NotFound(f"No existe la consulta {shown(check_id)}.")
     found = session.scalar(
         select(Check)
         .join(Application, Application.id == Check.application_id)

@@ -207,7 +207,9 @@ def sign_off(
         raise Conflict(
             f"La decisión sobre {found.id} la tomó {principal.label}: la firma otro supervisor."
         )
-    extra = clean_text(note.strip(), field="nota", multiline=True)[:MAX_REASON]
+    extra = clean_text(note.strip(), field="nota", multiline=True)
+    if len(extra) > MAX_REASON:
+        raise InputError.at("nota", f"más de {MAX_REASON} caracteres")
     made.signed_off_by = principal.label
     made.signed_off_at = service.utcnow()
     found.outcome = made.outcome

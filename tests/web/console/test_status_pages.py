@@ -271,3 +271,24 @@ def test_checks_through_the_exchange_and_a_hit_reviewed(
         data={"csrf": token, "veredicto": "cleared", "motivo": "x"},
     )
     assert other.status_code == 404
+
+
+def test_a_sign_off_note_too_long_is_refused_by_name_and_nothing_is_signed(
+    browser: TestClient, node: Node, staff: dict[str, Principal]
+) -> None:
+    found = _register(node, staff["cata"], criminal_record_declared="true")
+    base = f"{HOME}/solicitudes/{found}"
+    token = log_in(browser, "cata")
+    browser.post(
+        f"{base}/decidir", data={"csrf": token, "decision": "confirm", "motivo": "declara condena"}
+    )
+    assert _state(node, found) == ("decided", 1)
+    token = log_in(browser, "sofi")
+    # Once cut to 4,000 characters and signed; now refused, naming the box.
+    for note in ("y" * 10_000, "\x00", "visto\u202e"):
+        refused = browser.post(f"{base}/firmar", data={"csrf": token, "nota": note})
+        assert refused.status_code == 422, note[:10]
+        assert "nota" in refused.text and 'role="alert"' in refused.text
+    assert _state(node, found) == ("decided", 1)
+    with node.sessions() as session:
+        assert applications.decisions(session, found)[0].signed_off_by is None
