@@ -9,13 +9,18 @@ with nothing changed.
 
 from __future__ import annotations
 
+import itertools
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from alianza.app import create_app
 from alianza.auth.permissions import Principal
+from alianza.codes.text import text_problem
 from alianza.db import transaction
 from alianza.node.context import Node
 from alianza.status import applications, checks, intake, rules
@@ -292,3 +297,43 @@ def test_a_sign_off_note_too_long_is_refused_by_name_and_nothing_is_signed(
     assert _state(node, found) == ("decided", 1)
     with node.sessions() as session:
         assert applications.decisions(session, found)[0].signed_off_by is None
+
+
+_APPLICANTS = itertools.count()
+TYPED = st.text(
+    alphabet=st.one_of(
+        st.characters(codec="utf-8"),  # a form is UTF-8: a lone surrogate cannot be sent
+        st.sampled_from(["\x00", "\x07", "\u202e", "\u2066", "\u200b", "\ufeff", "\r", "\n"]),
+    ),
+    max_size=30,
+) | st.sampled_from(["x" * 10_000, " \u200b ", "a" * 4001, "ok\u202e"])
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@given(reason=TYPED)
+def test_any_typed_reason_is_stored_clean_or_refused_by_name(
+    browser: TestClient, node: Node, staff: dict[str, Principal], reason: str
+) -> None:
+    # A new applicant each example (document and birth date differ): no duplicate.
+    day = next(_APPLICANTS)
+    found = _register(
+        node, staff["cata"], application_id=f"R-{day}", document_number=str(10_000_000 + day),
+        birth_date=(date(1960, 1, 1) + timedelta(days=day)).isoformat(),
+    )  # fmt: skip
+    token = log_in(browser, "cata")
+    base = f"{HOME}/solicitudes/{found}"
+    cleaned, problem = text_problem(reason, multiline=True)
+    answer = browser.post(
+        f"{base}/decidir", data={"csrf": token, "decision": "confirm", "motivo": reason}
+    )
+    if problem is None and 0 < len(cleaned) <= 4000:
+        assert answer.status_code == 200, answer.text[-300:]
+        assert _state(node, found) == ("final", 1)
+        with node.sessions() as session:
+            assert applications.decisions(session, found)[0].reason == cleaned
+        appealed = browser.post(f"{base}/recurso", data={"csrf": token, "motivo": reason})
+        assert appealed.status_code == 200 and _state(node, found) == ("evaluated", 1)
+    else:
+        assert answer.status_code == 422, answer.text[-300:]
+        assert "motivo" in answer.text and 'role="alert"' in answer.text
+        assert _state(node, found) == ("evaluated", 0)
