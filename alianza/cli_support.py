@@ -26,6 +26,7 @@ from alianza.auth import service as auth
 from alianza.auth.permissions import Principal
 from alianza.codes.countries import normalize_country
 from alianza.codes.problems import problems_from_validation
+from alianza.codes.text import text_problem
 from alianza.errors import InputError, NotFound
 from alianza.node.context import Node, open_node
 from alianza.settings import Settings
@@ -158,7 +159,9 @@ def by_prefix(
         text = text.lower()  # our ids are lower-case UUIDs: a copied upper-case one works
     if len(text) < MIN_PREFIX:
         raise InputError.at(name, f"indique al menos {MIN_PREFIX} caracteres del identificador")
-    if len(text) > 64:
+    # No stored id holds what the text gate refuses: a lone surrogate from bytes in argv
+    # that are not UTF-8 (surrogateescape) is a driver's UnicodeEncodeError, not a query.
+    if len(text) > 64 or text_problem(text)[1] is not None:
         raise NotFound(missing)
     found = list(
         session.scalars(

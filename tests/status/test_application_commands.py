@@ -103,3 +103,27 @@ def test_an_application_through_the_commands(fresh: FreshNode, tmp_path: Path) -
                            env=fresh.env)  # fmt: skip
     ACTING.pop("current", (node,))[0].engine.dispose()
     assert isinstance(denied.exception, AlianzaError) and denied.exception.exit_code == 4
+
+
+def test_an_id_that_is_not_utf_8_is_not_found(fresh: FreshNode) -> None:
+    # Bytes that are not UTF-8 in argv reach Python as lone surrogates (surrogateescape):
+    # once a UnicodeEncodeError from the database driver, a stack trace for a typo.
+    node = fresh.init()
+    operator = Principal.system(country="CL", agency="SERMIG")
+    with node.sessions() as session:
+        auth.add_user(
+            session, node=node, principal=operator, username="cata", full_name="cata",
+            country="CL", agency="SERMIG", role="caseworker",
+        )  # fmt: skip
+        session.commit()
+    for bad in ("\udcff\udcff\udcff\udcff", "abcd\udcff"):
+        for command in (["show", bad], ["decide", bad, "--confirm", "--reason", "r"]):
+            done = CliRunner().invoke(
+                app, ["status", "application", *command, "--user", "cata", "--dir", str(fresh.dir)],
+                env=fresh.env,
+            )  # fmt: skip
+            opened = ACTING.pop("current", None)
+            if opened is not None:
+                opened[0].engine.dispose()
+            assert isinstance(done.exception, AlianzaError), (command, done.exception)
+            assert done.exception.exit_code == 5 and "No existe la solicitud" in str(done.exception)
