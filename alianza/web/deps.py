@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 
 from alianza.auth import service as auth
 from alianza.auth.permissions import Principal, authorize
+from alianza.codes.text import shown, text_problem
 from alianza.db import transaction
-from alianza.errors import AuthenticationError
+from alianza.errors import AuthenticationError, NotFound
 from alianza.node.context import Node
 
 bearer = HTTPBearer(auto_error=False, description="Token de API: 'alianza users token'")
@@ -27,6 +28,16 @@ async def get_node(request: Request) -> Node:
 
 
 NodeDep = Annotated[Node, Depends(get_node)]
+
+
+async def readable_path(request: Request) -> None:
+    """Every route's first dependency: a path parameter the text gate refuses (a NUL, a
+    control or bidirectional character, a lone surrogate, nothing visible) names nothing
+    stored, so it is not found, before any lookup. PostgreSQL's driver refuses a NUL in a
+    query: a record, case, plan or release id with ``%00`` was a 500 on nine routes."""
+    for name, value in request.path_params.items():
+        if isinstance(value, str) and text_problem(value)[1] is not None:
+            raise NotFound(f"No existe ningún elemento con ese {name}: '{shown(value)}'.")
 
 
 @contextmanager
