@@ -6,7 +6,7 @@ import gc
 import logging
 import threading
 
-from fastapi import Depends, FastAPI
+from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel
 
@@ -14,7 +14,6 @@ from alianza import __version__, domains
 from alianza.node.context import Node, open_node
 from alianza.settings import Settings
 from alianza.web import denials, errors
-from alianza.web.deps import readable_path
 from alianza.web.limits import BodyLimit
 
 
@@ -37,7 +36,6 @@ def create_app(settings: Settings | None = None, *, node: Node | None = None) ->
         title=f"alianza · nodo {node.agency} ({node.country})",
         version=__version__,
         description="Registros con reglas, intercambio entre nodos y auditoría verificable.",
-        dependencies=[Depends(readable_path)],
     )
     app.state.node = node
     errors.install(app)

@@ -30,11 +30,13 @@ async def get_node(request: Request) -> Node:
 NodeDep = Annotated[Node, Depends(get_node)]
 
 
-async def readable_path(request: Request) -> None:
-    """Every route's first dependency: a path parameter the text gate refuses (a NUL, a
-    control or bidirectional character, a lone surrogate, nothing visible) names nothing
-    stored, so it is not found, before any lookup. PostgreSQL's driver refuses a NUL in a
-    query: a record, case, plan or release id with ``%00`` was a 500 on nine routes."""
+def readable_path(request: Request) -> None:
+    """A path parameter the text gate refuses (a NUL, a control or bidirectional
+    character, a lone surrogate, nothing visible) names nothing stored: not found, before
+    any lookup. PostgreSQL's driver refuses a NUL in a query: a record, case, plan or
+    release id with ``%00`` was a 500 on nine routes. Called once the caller is known
+    (``get_principal``, the console's ``current_principal``), so the probe is audited as
+    any other 404 to an authenticated caller; no public route takes a path parameter."""
     for name, value in request.path_params.items():
         if isinstance(value, str) and text_problem(value)[1] is not None:
             raise NotFound(f"No existe ningún elemento con ese {name}: '{shown(value)}'.")
@@ -59,6 +61,7 @@ def get_principal(
         user = auth.authenticate(session, credentials.credentials)
         principal = auth.principal_of(user)
     request.state.principal = principal
+    readable_path(request)
     return principal
 
 

@@ -34,7 +34,7 @@ from alianza.auth.permissions import Principal, authorize
 from alianza.codes.problems import raise_validation
 from alianza.errors import AuthenticationError, InputError, PermissionDenied
 from alianza.node.context import Node
-from alianza.web.deps import NodeDep
+from alianza.web.deps import NodeDep, readable_path
 
 PREFIX = "/consola"
 SESSION_COOKIE = "alianza_sesion"
@@ -106,6 +106,7 @@ def current_principal(request: Request, node: NodeDep) -> Principal:
         raise LoginRequired(exc.message) from None
     request.state.principal = principal
     request.state.session_token = token
+    readable_path(request)
     return principal
 
 
