@@ -82,6 +82,10 @@ _KEYED = (
     "name_sorted",
 )
 
+# Columns whose first characters make a key (``bd``: the document key's 3, ``bg``: the
+# first given name's 2), hashed apart from the whole value.
+_PREFIXED = {"doc_key": 3, "given_1": 2}
+
 _ways = ways  # the features of a person's data, per way (``stored.ways``)
 
 
@@ -113,6 +117,27 @@ class Entry:
     discoverable_countries: str
     handling_code: str
     features: dict[str, Any]
+
+
+@dataclass(slots=True)
+class ListState:
+    """What a ``WatchIndex`` holds, in a form another process can take (``snapshot.py``).
+
+    Live entries only, numbered from 0 record after record. No code is a hash of this
+    process (``hash`` of a text differs from one process to the next): each text column is
+    its distinct values and, per entry, the place of its value among them (-1: missing).
+    """
+
+    version: int  # the newest record version the list had read
+    record_ids: list[str]
+    record_versions: Array  # per record, int64
+    record_of: Array  # per entry, int32, never decreasing
+    rule_of: Array  # per entry, int32: its rules in ``rules``
+    rules: list[tuple[str, ...]]
+    numbers: dict[str, Array]  # the ``NUMERIC`` columns, per entry
+    texts: dict[str, tuple[list[str], Array]]  # the other columns: values, int32 places
+    chars: dict[str, Array]  # ``TYPO_WIDTH`` columns' bytes, per entry
+    lengths: dict[str, Array]
 
 
 def make_entry(record_id: str, rules: tuple[str, ...], features: dict[str, Any]) -> Entry:
@@ -175,20 +200,19 @@ def key_hashes(
     *,
     query: bool = False,
     coded: Mapping[str, tuple[Array, Array]] | None = None,
+    prefixes: tuple[Array, Array] | None = None,
 ) -> tuple[Array, Array]:
     """The hashes of ``keys`` of many rows at once (``columns``: the values of the
     ``_KEYED`` columns, one sequence each; ``coded``: their ``codes_of`` when already
-    known) and the row each hash belongs to."""
-    n = len(columns["doc_key"])
+    known; ``prefixes``: ``prefix_hashes`` of the document key and the first given name,
+    when known; with both, ``columns`` is not read) and the row each hash belongs to."""
     coded = coded or {name: codes_of(columns[name]) for name in _KEYED}
     c = {name: coded[name][0] for name in _KEYED}
     there = {name: coded[name][1] for name in _KEYED}
-    doc3 = np.fromiter(
-        (hash(v[:3]) if v else 0 for v in columns["doc_key"]), dtype=np.int64, count=n
-    )
-    given2 = np.fromiter(
-        (hash(v[:2]) if v else 0 for v in columns["given_1"]), dtype=np.int64, count=n
-    )
+    if prefixes is None:
+        doc3, given2 = (prefix_hashes(columns[k], width) for k, width in _PREFIXED.items())
+    else:
+        doc3, given2 = prefixes
     doc, birth, g = there["doc_key"], there["birth_date"], there["given_1_phonetic"]
     s1, s2 = there["surname_1_phonetic"], there["surname_2_phonetic"]
     named = there["given_1"] & there["surname_1"]
@@ -210,6 +234,14 @@ def key_hashes(
         hashes.append(_mix(tag, [p[at] for p in parts]))
         rows.append(at)
     return np.concatenate(hashes), np.concatenate(rows)
+
+
+def prefix_hashes(values: Sequence[Any], width: int) -> Array:
+    """The hash of each value's first ``width`` characters (0 when missing), as the
+    ``bd`` and ``bg`` keys take them."""
+    return np.fromiter(
+        (hash(v[:width]) if v else 0 for v in values), dtype=np.int64, count=len(values)
+    )
 
 
 def query_hashes(f: Mapping[str, Any]) -> list[int]:
@@ -252,6 +284,7 @@ class WatchIndex:
         # Per record (in the order read): its id. Per entry: its record's number, its
         # rules' number, whether it is live.
         self.record_ids: list[str] = []
+        self.record_versions: list[int] = []  # per record: the version its entries are of
         self.record_of = np.zeros(0, np.int32)
         self.rule_of = np.zeros(0, np.int32)
         self.alive = np.zeros(0, np.bool_)
@@ -399,14 +432,159 @@ class WatchIndex:
         """Share of entries holding ``value`` in ``column`` (term-frequency adjustments)."""
         return self.counts[column][code(value)] / max(self.live, 1)
 
+    def state(self) -> ListState:
+        """What the index holds, for ``snapshot.py``: live entries only, renumbered, and
+        free of this process's hashes. The lock is held only while the columns are
+        copied (a few hundred milliseconds for a million entries); the rest is done on
+        the copies, while screening goes on."""
+        with self.lock:
+            live = np.flatnonzero(self.alive[: self.size])
+            held = self.record_of[live]
+            codes = {c: self.codes[c][live] for c in FEATURE_COLUMNS}
+            values = {c: self.values[c].copy() for c in FEATURE_COLUMNS if c not in NUMERIC}
+            record_ids = self.record_ids[:]
+            versions = np.asarray(self.record_versions, np.int64)
+            rule_of, rules, version = self.rule_of[live], list(self.rules), self.version
+            chars = {c: self.chars[c][live] for c in TYPO_WIDTH}
+            lengths = {c: self.lengths[c][live] for c in TYPO_WIDTH}
+        # Entries are appended record after record: numbers never decrease.
+        first = np.ones(len(held), np.bool_)
+        np.not_equal(held[1:], held[:-1], out=first[1:])
+        kept = held[first]
+        texts: dict[str, tuple[list[str], Array]] = {}
+        for c, column in values.items():
+            distinct, at = np.unique(codes[c], return_inverse=True)
+            strings = [column[k] for k in distinct.tolist()]
+            places = at.astype(np.int32)
+            zero = int(np.searchsorted(distinct, 0))
+            if zero < len(distinct) and distinct[zero] == 0:  # code 0: no value
+                del strings[zero]
+                missing = places == zero
+                places[places > zero] -= 1
+                places[missing] = -1
+            texts[c] = strings, places
+        return ListState(
+            version=version,
+            record_ids=[record_ids[k] for k in kept.tolist()],
+            record_versions=versions[kept],
+            record_of=(np.cumsum(first) - 1).astype(np.int32),
+            rule_of=rule_of,
+            rules=rules,
+            numbers={c: codes[c] for c in NUMERIC},
+            texts=texts,
+            chars=chars,
+            lengths=lengths,
+        )
+
+    def adopt(self, state: ListState, session: Session) -> int:
+        """Take a list kept on disk (``snapshot.py``) into this empty index, then catch up
+        with the database record by record; the number of records read or dropped.
+
+        The kept list is trusted for a record only while its version and its rules are
+        the database's: a record changed since (a new version, other rules) or new is read
+        again, one gone (deleted, erased, a retracted copy) is dropped. What the index
+        holds afterwards is what a load from the database would hold.
+        """
+        with self.lock:
+            if self.version >= 0:
+                return self.refresh(session)
+            collecting = gc.isenabled()
+            gc.disable()
+            try:
+                self._restore(state)
+                return self._reconcile(session)
+            finally:
+                if collecting:
+                    gc.enable()
+
+    def _restore(self, state: ListState) -> None:
+        n = len(state.record_of)
+        self.record_ids = list(state.record_ids)
+        self.record_versions = state.record_versions.tolist()
+        self.record_of = state.record_of
+        self.rule_of = state.rule_of
+        self.alive = np.ones(n, np.bool_)
+        self.rules = list(state.rules)
+        self._rule_ids = {_SEP.join(rules): i for i, rules in enumerate(self.rules)}
+        starts = np.searchsorted(self.record_of, np.arange(len(self.record_ids)))
+        self.by_record = dict(zip(self.record_ids, starts.tolist(), strict=True))
+        self.size = self.live = n
+        coded: dict[str, tuple[Array, Array]] = {}
+        prefixes: dict[str, Array] = {}
+        for c in FEATURE_COLUMNS:
+            if c in NUMERIC:
+                self.codes[c] = state.numbers[c]
+                continue
+            strings, places = state.texts[c]
+            hashed, there = codes_of(strings)
+            # Place -1 (missing) reads the 0 appended last.
+            self.codes[c] = np.append(hashed, 0)[places]
+            coded[c] = self.codes[c], np.append(there, False)[places]
+            self.values[c] = {0: None}
+            self.values[c].update(zip(hashed.tolist(), strings, strict=True))
+            if c in _PREFIXED:
+                prefixes[c] = np.append(prefix_hashes(strings, _PREFIXED[c]), 0)[places]
+        for c in TF_COLUMNS:
+            codes, there = coded[c]
+            distinct, counts = np.unique(codes[there], return_counts=True)
+            self.counts[c] = Counter(dict(zip(distinct.tolist(), counts.tolist(), strict=True)))
+        for c in TYPO_WIDTH:
+            self.chars[c] = state.chars[c]
+            self.lengths[c] = state.lengths[c]
+        both = prefixes["doc_key"], prefixes["given_1"]
+        self._file(*key_hashes({}, coded=coded, prefixes=both))
+        self.version = state.version
+
+    def _reconcile(self, session: Session) -> int:
+        """Read again the records whose version or rules differ from the index's, and the
+        new ones; drop the ones gone."""
+        newest = session.scalar(select(func.max(RecordVersion.id))) or 0
+        # Each record's version and rules at its first entry's position: one dict lookup
+        # per row (``by_record``), then plain list indexing.
+        starts = np.searchsorted(self.record_of, np.arange(len(self.record_ids)))
+        at_start = np.zeros(self.size, np.int64)
+        at_start[starts] = self.record_versions
+        versions = at_start.tolist()
+        rule_of = self.rule_of[: self.size].tolist()
+        by_record = self.by_record
+        seen = bytearray(self.size)
+        changed = []
+        stmt = select(Record.id, Record.version, _joined_rules()).where(
+            Record.kind == "person", Record.deleted.is_(False)
+        )
+        result = session.connection().execute(stmt.execution_options(yield_per=_CHUNK))
+        for rows in result.partitions():
+            for record_id, version, rules in rows:
+                start = by_record.get(record_id)
+                if start is None:
+                    changed.append(record_id)
+                    continue
+                seen[start] = 1
+                if versions[start] != version or self._rule_ids.get(rules) != rule_of[start]:
+                    changed.append(record_id)
+        unseen = np.frombuffer(bytes(seen), np.uint8)[starts] == 0
+        gone = [self.record_ids[i] for i in np.flatnonzero(unseen).tolist()]
+        for record_id in gone:
+            self._drop(record_id)
+        pending = _Pending()
+        count = 0
+        for at in range(0, len(changed), 500):
+            stmt = _load_statement().where(Record.id.in_(changed[at : at + 500]))
+            count += self._read(session, session.connection().execute(stmt).all(), pending)
+        self._file(*pending.blocks())
+        self._append(pending)
+        self.version = newest
+        return count + len(gone)
+
     def _read(self, session: Session, rows: Sequence[Any], pending: _Pending) -> int:
         """Take one chunk of records: drop their old entries, queue their new ones."""
         stored: list[str | None] = []
         ids: list[str] = []
+        versions: list[int] = []
         rule_ids: list[int] = []
         redo: list[str] = []
         dropping = self.version >= 0  # a first load has nothing to drop
-        for record_id, kind, deleted, features, rules in rows:
+        for record_id, version, kind, deleted, features, rules in rows:
             if dropping:
                 self._drop(record_id)
             if kind != "person" or deleted:
@@ -417,6 +595,7 @@ class WatchIndex:
                 self.rules.append(tuple(rules.split(_SEP)))
             stored.append(features)
             ids.append(record_id)
+            versions.append(version)
             rule_ids.append(rule_id)
         missing = [i for i, features in enumerate(stored) if features is None]
         if missing:
@@ -429,6 +608,7 @@ class WatchIndex:
             if len(kept) < len(stored):
                 stored = [stored[i] for i in kept]
                 ids = [ids[i] for i in kept]
+                versions = [versions[i] for i in kept]
                 rule_ids = [rule_ids[i] for i in kept]
         if not ids:
             return len(rows)
@@ -446,7 +626,7 @@ class WatchIndex:
                     one = _parse([self._compute(record_id, data) or "[]"])
                 per_record.append(one[0] if one else [])
             log.warning("rasgos guardados ilegibles, recalculados: %s", ", ".join(redo))
-        pending.add(self, ids, rule_ids, per_record)
+        pending.add(self, ids, versions, rule_ids, per_record)
         return len(rows)
 
     def _compute(self, record_id: str, data: str | None) -> str | None:
@@ -539,6 +719,7 @@ class _Pending:
         self,
         index: WatchIndex,
         ids: list[str],
+        versions: list[int],
         rule_ids: list[int],
         per_record: list[list[list[Any]]],
     ) -> None:
@@ -550,9 +731,14 @@ class _Pending:
             return
         first = index.size + self.count
         starts = first + np.cumsum(sizes) - sizes
-        index.by_record.update(zip(ids, starts.tolist(), strict=True))
+        # A record without entries has no start: its "start" would be the next record's
+        # first entry, and dropping it would drop that record instead.
+        index.by_record.update(
+            (i, s) for i, s, k in zip(ids, starts.tolist(), sizes.tolist(), strict=True) if k
+        )
         numbers = np.arange(len(index.record_ids), len(index.record_ids) + len(ids))
         index.record_ids.extend(ids)
+        index.record_versions.extend(versions)
         self.record_of.append(np.repeat(numbers, sizes))
         self.rule_of.append(np.repeat(np.asarray(rule_ids, dtype=np.int64), sizes))
         columns = dict(zip(FEATURE_COLUMNS, zip(*entries, strict=True), strict=True))
@@ -656,13 +842,23 @@ def _load_statement() -> Any:
         RecordFeatures.version == Record.version,
         RecordFeatures.revision == revision(),
     )
+    return select(
+        Record.id,
+        Record.version,
+        Record.kind,
+        Record.deleted,
+        RecordFeatures.features,
+        _joined_rules(),
+    ).outerjoin(RecordFeatures, fresh)
+
+
+def _joined_rules() -> Any:
+    """A record's rules as one text (``RULE_FIELDS`` joined by ``_SEP``)."""
     rules = [getattr(Record, name) for name in RULE_FIELDS]
     joined = rules[0]
     for column in rules[1:]:
         joined = joined + literal(_SEP) + column
-    return select(
-        Record.id, Record.kind, Record.deleted, RecordFeatures.features, joined
-    ).outerjoin(RecordFeatures, fresh)
+    return joined
 
 
 def _current() -> Any:

@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import logging
 import math
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,7 +36,7 @@ from alianza.identity.mrz import parse_mrz
 from alianza.node.context import Node
 from alianza.records.models import Record
 from alianza.records.policy import RecordRef
-from alianza.screening import ladders
+from alianza.screening import ladders, snapshot
 from alianza.screening.index import RULE_FIELDS, Entry, WatchIndex
 from alianza.screening.scorer import Evidence, Scorer, list_prior, probability
 
@@ -83,14 +86,21 @@ class Screening:
 SCREEN = "screen"
 TF_MIN_ENTRIES = 10_000
 MATCH = 0.5  # probability from which a partner's person query is answered HIT
+log = logging.getLogger("alianza.screening")
 
 
 class Screener:
     """The watch list and the model of one node (one per serving process)."""
 
+    #: A load that reads at least this many records writes the list down (``snapshot.py``)
+    #: for the next process; a smaller list loads from the database in under a second.
+    KEEP_AT = 50_000
+
     def __init__(self, node: Node, *, model: dict[str, Any] | None = None) -> None:
         self.node = node
         self.index = WatchIndex()
+        self.keep_at = self.KEEP_AT
+        self._first_load = threading.Lock()
         self.cache: dict[str, Any] = {}  # derived tables, keyed by index version
         self.model = model or default_model()
         self.scorer = Scorer(self.model)
@@ -99,9 +109,41 @@ class Screener:
         self.prune = True
 
     def refresh(self) -> int:
-        """Catch the index up with the database (records changed since the last call)."""
+        """Catch the index up with the database (records changed since the last call).
+
+        The first call starts from the list a process of this node kept on disk, when
+        there is one it can trust (``snapshot.py``); a call that read many records, or
+        found the kept list behind the database, writes it down again.
+        """
+        adopted = False
+        count = 0
+        if self.index.version < 0:
+            with self._first_load:
+                if self.index.version < 0:
+                    started = time.perf_counter()
+                    kept = snapshot.load(self.node)
+                    if kept is not None:
+                        with self.node.reads() as session:
+                            count = self.index.adopt(kept, session)
+                        adopted = True
+                        log.info(
+                            "lista de vigilancia: %s entradas del archivo guardado en %.1f s, "
+                            "%s registros releídos o retirados",
+                            f"{len(kept.record_of):,}", time.perf_counter() - started, count,
+                        )  # fmt: skip
         with self.node.reads() as session:
-            return self.index.refresh(session)
+            count += self.index.refresh(session)
+        if count and (count >= self.keep_at or adopted):
+            self.keep()
+        return count
+
+    def keep(self) -> None:
+        """Write the list down for the next process (``snapshot.py``); a failure to write
+        is logged, never raised: screening goes on from memory."""
+        try:
+            snapshot.save(self.node, self.index.state())
+        except (OSError, ValueError) as exc:
+            log.warning("lista de vigilancia no guardada: %s", exc)
 
     def rank(
         self,

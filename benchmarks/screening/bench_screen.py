@@ -12,9 +12,11 @@ RSS); anchor, a bare FastAPI app on the same SQLite answering with the node's ex
 on the same server, lists of ``--batch-size`` against the list already loaded, and
 ``alianza screen --file`` (travellers/s as it prints them; ``--no-cli`` skips it); anchor,
 the same exact rule in one SQL join. Memory is the serving process's RSS once the list is
-loaded, and the load time the first request's. Targets (issue 4, issue 11): online p95
-<= 20 ms through the API, list loaded in <= 20 s and <= 1.5 GB, batch >= 5,000 travellers/s
-over the API (>= 2,000 with the CLI).
+loaded, and the load time the first request's: once for a first start, which loads the
+database (the kept list is removed before it), and once for a second start, which reads
+the list the first one kept (``alianza/screening/snapshot.py``). Targets (issue 4, issue
+11): online p95 <= 20 ms through the API, list loaded in <= 20 s and <= 1.5 GB, batch >=
+5,000 travellers/s over the API (>= 2,000 with the CLI).
 """
 
 from __future__ import annotations
@@ -366,11 +368,29 @@ def main() -> None:
     serve_cmd += ["--port", str(args.port)]
     base = f"http://127.0.0.1:{args.port}"
     auth_header = {"Authorization": f"Bearer {token}"}
+    kept = d / "node" / "cache" / "lista-vigilancia.bin"
+    kept.unlink(missing_ok=True)  # the first start loads the database (and keeps the list)
     ours = online(
         "nuestro", serve_cmd, base, "/api/v1/node", first, truth, ask_ours, headers=auth_header,
         after=lambda http: batch_http(http, rest, truth, args.batch_size),
     )  # fmt: skip
     batch_api = ours.pop("batch")
+    # A second start reads the list the first one kept (``screening/snapshot.py``).
+    for _ in range(120):
+        if kept.exists():
+            break
+        time.sleep(1)
+    restart = online(
+        "nuestro, 2.º arranque", serve_cmd, base, "/api/v1/node", first[:200], truth, ask_ours,
+        headers=auth_header,
+    )  # fmt: skip
+    ours["restart"] = {
+        "warm_up_seconds": restart["warm_up_seconds"],
+        "server_memory": restart["server_memory"],
+        "kept_list_mb": round(kept.stat().st_size / 2**20) if kept.exists() else None,
+        "p95_ms": restart["p95_ms"],
+        "recall_at_1": restart["recall_at_1"],
+    }
     here = str(Path(__file__).resolve().parent)
     anchor_cmd = [sys.executable, "-m", "uvicorn", "--app-dir", here, "anchor:app"]
     anchor_cmd += ["--port", str(args.port + 1), "--log-level", "warning"]
@@ -418,12 +438,16 @@ def main() -> None:
     warm = ours["server_memory"]["warm"]["rss_mb"]
     held = {
         "p95_ms": ours["p95_ms"] <= 20,
-        "load_seconds": ours["warm_up_seconds"] <= 20,
+        "load_seconds": ours["restart"]["warm_up_seconds"] <= 20,
+        "first_load_seconds": ours["warm_up_seconds"] <= 20,
         "rss_mb": warm <= 1536,
         "batch_api_per_s": batch_api["travellers_per_s"] >= 5000,
     }
     console.print(
-        f"índice de {info['records']:,} personas: {ours['warm_up_seconds']} s, RSS {warm:,} MiB"
+        f"índice de {info['records']:,} personas: {ours['warm_up_seconds']} s desde la base, "
+        f"{ours['restart']['warm_up_seconds']} s desde la lista guardada "
+        f"({ours['restart']['kept_list_mb']} MiB), RSS {warm:,} MiB / "
+        f"{ours['restart']['server_memory']['warm']['rss_mb']:,} MiB"
         f" (ancla {anchor['server_memory']['warm']['rss_mb']:,} MiB); metas: "
         + ", ".join(f"{k} {'sí' if v else 'NO'}" for k, v in held.items())
         + f"; carga media del sistema {os.getloadavg()[0]:.2f}"

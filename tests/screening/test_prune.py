@@ -31,7 +31,7 @@ from alianza.screening import ladders, service
 from alianza.screening.index import TF_COLUMNS
 from alianza.screening.scorer import Scorer
 from alianza.screening.service import Screener, explain_text, visible_to
-from tests.screening.test_store import _variants, listed  # noqa: F401 (a fixture)
+from tests.screening.test_store import _variants
 
 SCORER = Scorer(default_model())
 Row = dict[str, str]
@@ -299,7 +299,7 @@ def test_typos_by_their_bytes_are_the_models_typos(
 @pytest.mark.parametrize("term_frequencies", [False, True])
 def test_the_screener_answers_the_same_with_pruning_and_without(
     node: Node,
-    listed: dict[str, Any],  # noqa: F811 (the fixture imported above)
+    listed: dict[str, Any],
     monkeypatch: pytest.MonkeyPatch,
     term_frequencies: bool,
 ) -> None:

@@ -10,26 +10,22 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 from sqlalchemy import update
 
-from alianza.errors import InputError
-from alianza.identity import synthetic
-from alianza.identity.contract import read_registry
 from alianza.identity.features import features
 from alianza.node.context import Node
 from alianza.records import service as records
-from alianza.records.models import Record, RecordVersion
+from alianza.records.models import Record, RecordFeatures, RecordVersion
 from alianza.screening import index as index_module
 from alianza.screening import ladders, service
 from alianza.screening.bounds import bound_of
 from alianza.screening.index import TF_COLUMNS, Entry, _ways, keys
 from alianza.screening.scorer import list_prior, probability
-from alianza.screening.service import FIELDS, Screener, visible_to
+from alianza.screening.service import Screener, visible_to
 from tests.conftest import Factory
 from tests.screening.test_batch import person
 
@@ -82,40 +78,6 @@ class Reference:
         return [(e.record_id, round(w, 9), r) for w, r, e in ranked[:30] if probability(w) >= 0.01][
             :10
         ]
-
-
-@pytest.fixture
-def listed(node: Node, factory: Factory, tmp_path: Path) -> dict[str, Any]:
-    synthetic.linkage_pair(
-        left_size=240,
-        overlap=0.5,
-        right_size=160,
-        seed=17,
-        left_path=tmp_path / "l.csv",
-        right_path=tmp_path / "r.csv",
-        truth_path=tmp_path / "t.csv",
-    )
-    analyst, _ = factory.user("ana", "analyst")
-    officer, _ = factory.user("ofi", "border_officer")
-    other, _ = factory.user("otra", "border_officer", agency="Carabineros")
-    ids = []
-    for n, row in enumerate(read_registry(tmp_path / "l.csv").rows):
-        data = person(row)
-        if n % 7 == 0:  # aliases and a second document: several entries per record
-            data["aliases"] = [f"{row['given_names']} {row['surname_2'] or 'ALIAS'}"]
-            passport = {"type": "PASSPORT", "number": f"X{n:07d}"}
-            data["documents"] = [*data.get("documents", []), passport]
-        scope = "agency" if n % 5 == 0 else "country"
-        try:
-            view = factory.record(analyst, "person", data, scope=scope)
-        except InputError:
-            view = factory.record(analyst, "person", person(row, documents=False), scope=scope)
-        ids.append(view.record.id)
-    with node.sessions() as session:  # some records are partners' copies
-        session.execute(update(Record).where(Record.id.in_(ids[::9])).values(origin="socio-pe"))
-        session.commit()
-    travellers = [{k: r[k] for k in FIELDS} for r in read_registry(tmp_path / "r.csv").rows]
-    return {"analyst": analyst, "officers": (officer, other), "travellers": travellers, "ids": ids}
 
 
 def _same_ranking(node: Node, screener: Screener, listed: dict[str, Any]) -> int:
@@ -345,3 +307,38 @@ def test_the_spelling_bounds_never_leave_out_a_pair_the_model_would_take(
                 assert not level.test({column: a}, {column: b}), (level.label, a, b)
                 checked += 1
     assert checked > 10_000
+
+
+def test_dropping_a_record_without_entries_leaves_the_next_record_alone(
+    node: Node, factory: Factory, listed: dict[str, Any]
+) -> None:
+    # A record whose stored features hold no way of meeting it has no entries; it had a
+    # "start" all the same (the next record's first entry), and dropping it dropped that
+    # record instead.
+    analyst = listed["analyst"]
+    empty = factory.record(analyst, "person", person(listed["travellers"][0]), scope="country")
+    after = [
+        factory.record(analyst, "person", person(t), scope="country").record.id
+        for t in listed["travellers"][1:6]
+    ]
+    with node.sessions() as session:
+        session.execute(
+            update(RecordFeatures)
+            .where(RecordFeatures.record_id == empty.record.id)
+            .values(features="[]")
+        )
+        session.commit()
+    screener = Screener(node)
+    screener.refresh()
+    assert empty.record.id not in screener.index.by_record
+    live_before = screener.index.live
+    with node.sessions() as session:
+        records.delete_record(
+            session, node=node, principal=analyst, record_id=empty.record.id, reason="prueba"
+        )
+        session.commit()
+    screener.refresh()
+    assert screener.index.live == live_before
+    for record_id in after:
+        start = screener.index.by_record[record_id]
+        assert screener.index.alive[start]

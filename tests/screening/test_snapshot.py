@@ -1,0 +1,199 @@
+"""The watch list kept on disk (``screening/snapshot.py``): a process that starts from it
+ranks exactly as one that loaded the database, whatever changed in between, and a file
+that is not this node's own, signed and whole, is never used."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import update
+
+from alianza.identity.features import FEATURE_COLUMNS
+from alianza.node.context import Node
+from alianza.node.flows import init_node
+from alianza.records import service as records
+from alianza.records.models import Record
+from alianza.screening import snapshot
+from alianza.screening.index import ListState
+from alianza.screening.ladders import NUMERIC, TYPO_WIDTH
+from alianza.screening.service import Screener
+from alianza.settings import Settings
+from tests.conftest import Factory
+from tests.screening.test_batch import person
+from tests.screening.test_store import _same_ranking
+
+
+@pytest.fixture
+def kept(node: Node) -> Iterator[Path]:
+    """The node's kept list, removed after the test (the test node's folder is shared)."""
+    path = snapshot.location(node)
+    path.unlink(missing_ok=True)
+    yield path
+    path.unlink(missing_ok=True)
+
+
+def _keeping(node: Node) -> Screener:
+    screener = Screener(node)
+    screener.keep_at = 0  # the test lists are small: keep them anyway
+    return screener
+
+
+def test_a_process_starting_from_the_kept_list_ranks_as_the_database_after_changes(
+    node: Node,
+    factory: Factory,
+    listed: dict[str, Any],
+    kept: Path,
+) -> None:
+    first = _keeping(node)
+    total = first.refresh()
+    assert kept.exists() and kept.stat().st_mode & 0o777 == 0o600
+    assert kept.parent.stat().st_mode & 0o777 == 0o700
+    analyst = listed["analyst"]
+    ids = listed["ids"]
+    with node.sessions() as session:
+        for record_id in [ids[i] for i in range(1, 40, 4) if i % 9]:  # own, not copies
+            records.delete_record(
+                session, node=node, principal=analyst, record_id=record_id, reason="prueba"
+            )
+        # Rules changed without a version, and a partner's copy retracted in place.
+        session.execute(update(Record).where(Record.id.in_(ids[2:40:5])).values(scope="agency"))
+        session.execute(update(Record).where(Record.id == ids[3]).values(deleted=True))
+        session.commit()
+    for traveller in listed["travellers"][:6]:  # new records, some the travellers themselves
+        factory.record(analyst, "person", person(traveller, documents=False), scope="country")
+
+    second = _keeping(node)
+    assert snapshot.load(node) is not None
+    read = second.refresh()
+    # Only what changed was read again (or dropped), and the rest came from the file.
+    assert 0 < read < total / 4
+    assert _same_ranking(node, second, listed) > 100
+    # The file was written again once caught up: a third process reads nothing.
+    third = _keeping(node)
+    assert third.refresh() == 0
+    assert third.index.live == second.index.live
+    assert _same_ranking(node, third, listed) > 100
+
+
+def _flip(path: Path, at: int) -> None:
+    raw = bytearray(path.read_bytes())
+    raw[at % len(raw)] ^= 0x01
+    path.write_bytes(bytes(raw))
+
+
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        pytest.param(lambda p: _flip(p, 3), id="magic"),
+        pytest.param(lambda p: _flip(p, 60), id="header"),
+        pytest.param(lambda p: _flip(p, p.stat().st_size // 2), id="data"),
+        pytest.param(lambda p: _flip(p, -5), id="signature"),
+        pytest.param(lambda p: p.write_bytes(p.read_bytes()[:-200]), id="truncated"),
+        pytest.param(lambda p: p.write_bytes(p.read_bytes() + b"0"), id="appended"),
+        pytest.param(lambda p: p.write_bytes(b""), id="empty"),
+    ],
+)
+def test_a_spoiled_kept_list_is_ignored_and_written_again(
+    node: Node,
+    listed: dict[str, Any],
+    kept: Path,
+    spoil: Any,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    total = _keeping(node).refresh()
+    spoil(kept)
+    with caplog.at_level(logging.WARNING, logger="alianza.screening"):
+        assert snapshot.load(node) is None
+    assert "ignorada" in caplog.text
+    again = _keeping(node)
+    assert again.refresh() == total  # loaded from the database
+    assert _same_ranking(node, again, listed) > 100
+    assert snapshot.load(node) is not None  # and kept again, whole
+
+
+def test_another_nodes_kept_list_is_ignored(
+    node: Node,
+    listed: dict[str, Any],
+    kept: Path,
+    tmp_path: Path,
+) -> None:
+    settings = Settings(data_dir=tmp_path / "otro", database_url="")
+    other = init_node(settings, country="EC", agency="Policía")
+    try:
+        screener = _keeping(node)
+        screener.refresh()
+        state = screener.index.state()
+        # Another node's own file, and one that claims to be ours but is signed by it.
+        for signer in (other, dataclasses.replace(other, node_id=node.node_id)):
+            written = snapshot.save(signer, state)
+            kept.write_bytes(written.read_bytes())
+            assert snapshot.load(node) is None
+    finally:
+        other.close()
+
+
+def test_a_list_too_small_to_keep_is_not_written(
+    node: Node, listed: dict[str, Any], kept: Path
+) -> None:
+    screener = Screener(node)
+    assert screener.refresh() < screener.keep_at
+    assert not kept.exists()
+
+
+_texts = st.lists(
+    st.text(st.characters(blacklist_characters="\x00", blacklist_categories=()), max_size=12),
+    max_size=8,
+)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_any_state_comes_back_from_the_file_as_it_went(
+    node: Node, kept: Path, data: st.DataObject
+) -> None:
+    records_n = data.draw(st.integers(0, 5))
+    sizes = [data.draw(st.integers(1, 3)) for _ in range(records_n)]
+    n = sum(sizes)
+    ids = data.draw(st.lists(st.text(max_size=6), min_size=records_n, max_size=records_n))
+    rules = [tuple(data.draw(st.lists(st.text(max_size=4), min_size=8, max_size=8)))]
+    texts = {}
+    for c in FEATURE_COLUMNS:
+        if c in NUMERIC:
+            continue
+        strings = list(dict.fromkeys(data.draw(_texts)))
+        places = data.draw(st.lists(st.integers(-1, len(strings) - 1), min_size=n, max_size=n))
+        texts[c] = strings, np.array(places, np.int32)
+    state = ListState(
+        version=data.draw(st.integers(-1, 2**40)),
+        record_ids=ids,
+        record_versions=np.array(
+            data.draw(st.lists(st.integers(1, 9), min_size=records_n, max_size=records_n)),
+            np.int64,
+        ),
+        record_of=np.repeat(np.arange(records_n), sizes).astype(np.int32),
+        rule_of=np.zeros(n, np.int32),
+        rules=rules,
+        numbers={c: np.arange(n, dtype=np.int64) for c in NUMERIC},
+        texts=texts,
+        chars={c: np.full((n, w), 65, np.uint8) for c, w in TYPO_WIDTH.items()},
+        lengths={c: np.full(n, 3, np.int16) for c in TYPO_WIDTH},
+    )
+    snapshot.save(node, state)
+    back = snapshot.load(node)
+    assert back is not None
+    assert back.version == state.version and back.rules == state.rules
+    assert back.record_ids == state.record_ids
+    for c, (strings, places) in state.texts.items():
+        assert back.texts[c][0] == strings
+        assert back.texts[c][1].tolist() == places.tolist()
+    assert back.record_of.tolist() == state.record_of.tolist()
