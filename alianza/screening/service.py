@@ -95,12 +95,19 @@ class Screener:
     #: A load that reads at least this many records writes the list down (``snapshot.py``)
     #: for the next process; a smaller list loads from the database in under a second.
     KEEP_AT = 50_000
+    #: Once kept, the list is written again this long (seconds) after a change at most:
+    #: a person erased or corrected leaves the file within this time, and a busy node
+    #: rewrites it (a few seconds of one core for a million persons) at most this often.
+    KEEP_EVERY = 600.0
 
     def __init__(self, node: Node, *, model: dict[str, Any] | None = None) -> None:
         self.node = node
         self.index = WatchIndex()
         self.keep_at = self.KEEP_AT
-        self._first_load = threading.Lock()
+        self.keep_every: float | None = self.KEEP_EVERY  # None: only at a large load
+        self.kept: float | None = None  # when (monotonic) this process last kept or adopted
+        self._guard = threading.Lock()
+        self._timer: threading.Timer | None = None
         self.cache: dict[str, Any] = {}  # derived tables, keyed by index version
         self.model = model or default_model()
         self.scorer = Scorer(self.model)
@@ -113,12 +120,13 @@ class Screener:
 
         The first call starts from the list a process of this node kept on disk, when
         there is one it can trust (``snapshot.py``); a call that read many records, or
-        found the kept list behind the database, writes it down again.
+        found the kept list behind the database, writes it down again, and any other
+        change has it written again within ``keep_every``.
         """
         adopted = False
         count = 0
         if self.index.version < 0:
-            with self._first_load:
+            with self._guard:
                 if self.index.version < 0:
                     started = time.perf_counter()
                     kept = snapshot.load(self.node)
@@ -126,6 +134,7 @@ class Screener:
                         with self.node.reads() as session:
                             count = self.index.adopt(kept, session)
                         adopted = True
+                        self.kept = time.monotonic()
                         log.info(
                             "lista de vigilancia: %s entradas del archivo guardado en %.1f s, "
                             "%s registros releídos o retirados",
@@ -135,6 +144,8 @@ class Screener:
             count += self.index.refresh(session)
         if count and (count >= self.keep_at or adopted):
             self.keep()
+        elif count and self.kept is not None:
+            self._keep_soon()
         return count
 
     def keep(self) -> None:
@@ -144,6 +155,37 @@ class Screener:
             snapshot.save(self.node, self.index.state())
         except (OSError, ValueError) as exc:
             log.warning("lista de vigilancia no guardada: %s", exc)
+        else:
+            self.kept = time.monotonic()
+
+    def close(self) -> None:
+        """Cancel a rewrite of the kept list that is still waiting."""
+        with self._guard:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+
+    def _keep_soon(self) -> None:
+        with self._guard:
+            if self._timer is not None or self.keep_every is None:
+                return
+            waited = time.monotonic() - (self.kept or 0.0)
+            self._timer = threading.Timer(max(0.0, self.keep_every - waited), self._keep_now)
+            self._timer.daemon = True
+            self._timer.start()
+
+    def _keep_now(self) -> None:
+        with self._guard:
+            self._timer = None
+        try:
+            # Caught up first: a record erased by another process since the last screening
+            # must not be written again.
+            with self.node.reads() as session:
+                self.index.refresh(session)
+        except Exception:  # a timer thread: the log, never a crash (the next change retries)
+            log.exception("lista de vigilancia no guardada")
+            return
+        self.keep()
 
     def rank(
         self,

@@ -171,20 +171,20 @@ def _read(fh: Any, node: Node) -> ListState | None:
 def _parts(state: ListState) -> list[tuple[str, Array]]:
     parts: list[tuple[str, Array]] = [
         *_strings("record_ids", state.record_ids),
-        ("record_versions", state.record_versions.astype(np.int64)),
-        ("record_of", state.record_of.astype(np.int32)),
-        ("rule_of", state.rule_of.astype(np.int32)),
+        ("record_versions", np.asarray(state.record_versions, np.int64)),
+        ("record_of", np.asarray(state.record_of, np.int32)),
+        ("rule_of", np.asarray(state.rule_of, np.int32)),
     ]
     for c in FEATURE_COLUMNS:
         if c in NUMERIC:
-            parts.append((f"number:{c}", state.numbers[c].astype(np.int64)))
+            parts.append((f"number:{c}", np.asarray(state.numbers[c], np.int64)))
         else:
             strings, places = state.texts[c]
             parts += _strings(f"text:{c}", strings)
-            parts.append((f"places:{c}", places.astype(np.int32)))
+            parts.append((f"places:{c}", np.asarray(places, np.int32)))
     for c in TYPO_WIDTH:
-        parts.append((f"chars:{c}", state.chars[c].astype(np.uint8)))
-        parts.append((f"lengths:{c}", state.lengths[c].astype(np.int16)))
+        parts.append((f"chars:{c}", np.asarray(state.chars[c], np.uint8)))
+        parts.append((f"lengths:{c}", np.asarray(state.lengths[c], np.int16)))
     return parts
 
 

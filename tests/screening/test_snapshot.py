@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,7 @@ def kept(node: Node) -> Iterator[Path]:
 def _keeping(node: Node) -> Screener:
     screener = Screener(node)
     screener.keep_at = 0  # the test lists are small: keep them anyway
+    screener.keep_every = None  # no timer thread behind the test's back
     return screener
 
 
@@ -81,6 +83,33 @@ def test_a_process_starting_from_the_kept_list_ranks_as_the_database_after_chang
     assert third.refresh() == 0
     assert third.index.live == second.index.live
     assert _same_ranking(node, third, listed) > 100
+
+
+def test_a_change_has_the_kept_list_written_again_soon(
+    node: Node, listed: dict[str, Any], kept: Path
+) -> None:
+    # An erased person must leave the file too, not only the running process's memory.
+    screener = _keeping(node)
+    screener.refresh()
+    screener.keep_every = 0.05
+    erased = listed["ids"][4]
+    before = kept.stat().st_mtime_ns
+    with node.sessions() as session:
+        records.delete_record(
+            session, node=node, principal=listed["analyst"], record_id=erased, reason="prueba"
+        )
+        session.commit()
+    try:
+        assert screener.refresh() == 1
+        for _ in range(200):
+            if kept.stat().st_mtime_ns != before:
+                break
+            time.sleep(0.05)
+        state = snapshot.load(node)
+        assert state is not None and erased not in state.record_ids
+        assert len(state.record_ids) == len(screener.index.by_record)
+    finally:
+        screener.close()
 
 
 def _flip(path: Path, at: int) -> None:
