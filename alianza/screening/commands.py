@@ -146,9 +146,12 @@ def _partner(partner: dict[str, Any]) -> str:
 
 def features_command(data_dir: DirOpt = None) -> None:
     """Guarda los rasgos de comparación que faltan a la lista de vigilancia (nodos anteriores,
-    copias de socios, un modelo de nombres nuevo): el servidor la carga sin recalcularlos."""
+    copias de socios, un modelo de nombres nuevo) y deja la lista preparada en disco: cada
+    proceso servidor la lee en segundos en lugar de cargarla de la base (tras una importación
+    grande o una actualización del código, antes de arrancar los servidores)."""
     node = open_cli_node(data_dir)
     from alianza.db import transaction
+    from alianza.screening.service import Screener
     from alianza.screening.stored import refresh_stored
 
     started = time.monotonic()
@@ -156,6 +159,21 @@ def features_command(data_dir: DirOpt = None) -> None:
         stored, removed = refresh_stored(s)
     console.print(
         f"{stored:,} versiones con rasgos nuevos, {removed:,} rasgos obsoletos borrados "
+        f"({time.monotonic() - started:.1f} s)."
+    )
+    started = time.monotonic()
+    screener = Screener(node)
+    screener.keep_at, screener.keep_every = 0, None  # asked for: kept whatever its size
+    with console.status("preparando la lista de vigilancia…"):
+        screener.refresh()
+    if not screener.index.live:
+        console.print("La lista de vigilancia está vacía: nada que guardar.")
+        return
+    if screener.kept is None:
+        console.print("[yellow]La lista de vigilancia no se guardó en disco[/] (ver el registro).")
+        return
+    console.print(
+        f"Lista de vigilancia guardada: {screener.index.live:,} entradas "
         f"({time.monotonic() - started:.1f} s)."
     )
 

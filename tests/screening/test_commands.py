@@ -61,3 +61,20 @@ def test_screen_refuses_roles_and_bad_input_cleanly(fresh: FreshNode) -> None:
     assert denied.returncode == 4 and "Traceback" not in denied.stderr
     bad = fresh.cli("screen", "--user", "ofi", "--surname1", "NUNEZ", "--birth", "1985-7-4")
     assert bad.returncode == 2 and "birth_date" in bad.stderr
+
+
+def test_screen_features_keeps_the_list_for_the_servers(fresh: FreshNode) -> None:
+    _watch_list(fresh)
+    out = fresh.cli("screen-features", check=True).stdout
+    assert "Lista de vigilancia guardada: 2 entradas" in out
+    kept = fresh.dir / "cache" / "lista-vigilancia.bin"
+    assert kept.stat().st_mode & 0o777 == 0o600
+    # The next process starts from it and screens as before.
+    args = ["screen", "--user", "ofi", "--given", "JOSE", "--surname1", "NUNEZ"]
+    assert "primer nombre igual" in fresh.cli(*args, "--birth", "1985-04-07", check=True).stdout
+
+
+def test_screen_features_on_an_empty_list_keeps_nothing(fresh: FreshNode) -> None:
+    fresh.cli("node", "init", "--country", "CL", "--agency", "PDI", check=True)
+    assert "vacía" in fresh.cli("screen-features", check=True).stdout
+    assert not (fresh.dir / "cache" / "lista-vigilancia.bin").exists()
