@@ -504,6 +504,13 @@ class WatchIndex:
             try:
                 self._restore(state)
                 return self._reconcile(session)
+            except BaseException:
+                # Half caught up is not a list to screen against: empty again, so that
+                # the next refresh loads the database whole.
+                lock = self.lock
+                self.__dict__.update(WatchIndex().__dict__)
+                self.lock = lock
+                raise
             finally:
                 if collecting:
                     gc.enable()

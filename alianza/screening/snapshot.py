@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import os
 import tempfile
 import time
@@ -126,8 +127,13 @@ class _Refused(Exception):
 
 def _read(fh: Any, node: Node) -> ListState | None:
     digest = hashlib.sha256()
+    # Never allocate more than the file holds: a header that claims a terabyte is refused
+    # before a byte is allocated for it (the signature is checked only at the end).
+    left = os.fstat(fh.fileno()).st_size
 
     def take(n: int) -> bytes:
+        nonlocal left
+        left -= n
         data = fh.read(n)
         if len(data) != n:
             raise _Refused("archivo truncado")
@@ -141,8 +147,8 @@ def _read(fh: Any, node: Node) -> ListState | None:
         if size > _HEADER_MAX:
             raise _Refused("cabecera demasiado grande")
         header = orjson.loads(take(size))
-        if header.get("format") != FORMAT:
-            raise _Refused(f"formato {header.get('format')!r}, se espera {FORMAT}")
+        if not isinstance(header, dict) or header.get("format") != FORMAT:
+            raise _Refused(f"no es del formato {FORMAT}")
         if header.get("node") != node.node_id:
             raise _Refused("es de otro nodo")
         if header.get("revision") != revision():
@@ -151,6 +157,10 @@ def _read(fh: Any, node: Node) -> ListState | None:
         for name, dtype, shape in header["parts"]:
             if dtype not in _DTYPES or not all(type(k) is int and k >= 0 for k in shape):
                 raise _Refused(f"parte {name!r} no válida")
+            nbytes = math.prod(shape) * np.dtype(dtype).itemsize
+            if nbytes > left - _SIGNATURE:
+                raise _Refused("archivo truncado")
+            left -= nbytes
             array = np.empty(shape, dtype=np.dtype(dtype))
             raw = array.reshape(-1).view(np.uint8)
             if fh.readinto(raw.data) != raw.size:

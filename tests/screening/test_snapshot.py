@@ -23,7 +23,7 @@ from alianza.node.flows import init_node
 from alianza.records import service as records
 from alianza.records.models import Record
 from alianza.screening import snapshot
-from alianza.screening.index import ListState
+from alianza.screening.index import ListState, WatchIndex
 from alianza.screening.ladders import NUMERIC, TYPO_WIDTH
 from alianza.screening.service import Screener
 from alianza.settings import Settings
@@ -146,6 +146,52 @@ def test_a_spoiled_kept_list_is_ignored_and_written_again(
     assert again.refresh() == total  # loaded from the database
     assert _same_ranking(node, again, listed) > 100
     assert snapshot.load(node) is not None  # and kept again, whole
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        {"format": 1, "parts": [["x", "<i8", [10**12]]]},
+        [1, 2, 3],
+        {"format": 1, "node": None},
+        "texto",
+    ],
+    ids=["a-terabyte-part", "a-list", "no-node", "a-string"],
+)
+def test_a_hostile_header_is_refused_before_anything_is_allocated(
+    node: Node, kept: Path, header: Any
+) -> None:
+    import orjson
+
+    from alianza.screening.stored import revision
+
+    if isinstance(header, dict):
+        header = {"node": node.node_id, "revision": revision(), **header}
+    raw = orjson.dumps(header)
+    kept.parent.mkdir(mode=0o700, exist_ok=True)
+    kept.write_bytes(snapshot.MAGIC + len(raw).to_bytes(8, "little") + raw + b"0" * 200)
+    assert snapshot.load(node) is None
+
+
+def test_a_catch_up_that_fails_leaves_the_index_empty(
+    node: Node,
+    listed: dict[str, Any],
+    kept: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _keeping(node).refresh()
+    screener = _keeping(node)
+
+    def broken(self: Any, session: Any) -> int:
+        raise RuntimeError("la base se cayó")
+
+    with monkeypatch.context() as m:
+        m.setattr(WatchIndex, "_reconcile", broken)
+        with pytest.raises(RuntimeError):
+            screener.refresh()
+    assert screener.index.version == -1 and screener.index.live == 0
+    assert screener.refresh() == 0 and screener.index.live  # the kept list, caught up
+    assert _same_ranking(node, screener, listed) > 100
 
 
 def test_another_nodes_kept_list_is_ignored(
