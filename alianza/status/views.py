@@ -130,12 +130,21 @@ def appeal(
     responses={200: {"content": {"application/pdf": {}}}},
 )
 def decision_letter(node: NodeDep, principal: Caseworker, application_id: str) -> Response:
+    return letter_download(node, principal, application_id)
+
+
+def letter_download(node: Any, principal: Principal, application_id: str) -> Response:
+    """The decision letter as the API and the console serve it: a PDF attachment that no
+    browser or proxy keeps (it names the applicant)."""
     with unit(node) as session:
         body = letter.letter(session, node, principal, application_id)
     return Response(
         body,
         media_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="carta-{application_id}.pdf"'},
+        headers={
+            "Content-Disposition": f'attachment; filename="carta-{application_id}.pdf"',
+            "Cache-Control": "no-store",
+        },
     )
 
 

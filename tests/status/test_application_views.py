@@ -52,6 +52,7 @@ def test_an_application_through_the_api(client: TestClient, factory: Factory) ->
     pdf = client.get(f"{URL}/{app_id}/letter", headers=cata)
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF-")
+    assert pdf.headers["cache-control"] == "no-store"  # it names the applicant
     appealed = client.post(f"{URL}/{app_id}/appeal", json={"reason": "nueva prueba"},
                            headers=cata)  # fmt: skip
     assert appealed.json()["status"] == "evaluated"

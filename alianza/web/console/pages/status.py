@@ -24,9 +24,9 @@ from starlette.concurrency import run_in_threadpool
 from alianza.auth.permissions import ROLE_LABELS, Principal, holds
 from alianza.codes.text import shown
 from alianza.errors import NotFound
-from alianza.status import applications, checks, decisions, flows, letter, rules
+from alianza.status import applications, checks, decisions, flows, rules
 from alianza.status.explain import condition_state
-from alianza.status.views import AppealIn, CheckIn, DecideIn, ReviewIn
+from alianza.status.views import AppealIn, CheckIn, DecideIn, ReviewIn, letter_download
 from alianza.status.vocabulary import CODE_FIELDS, PROTECTION_SOURCES
 from alianza.web.console.i18n import N_
 from alianza.web.console.nav import NavEntry
@@ -337,13 +337,4 @@ async def review(
 
 @router.get(f"{HOME}/solicitudes/{{application_id}}/carta.pdf")
 def decision_letter(application_id: str, node: NodeDep, principal: Caseworker) -> Response:
-    with unit(node) as session:
-        body = letter.letter(session, node, principal, application_id)
-    return Response(
-        body,
-        media_type="application/pdf",
-        headers={
-            "Content-Disposition": f'attachment; filename="carta-{application_id}.pdf"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return letter_download(node, principal, application_id)
