@@ -158,3 +158,10 @@ def safe(value: str) -> str:
     except UnicodeEncodeError:
         return value.encode("utf-8", "backslashreplace").decode("utf-8")
     return value
+
+
+def storable_id(value: str, *, longest: int = 36) -> bool:
+    """Whether ``value`` could be a stored id at all: one the text gate accepts, of at most
+    ``longest`` characters (a NUL is a database error on PostgreSQL and a lone surrogate
+    on every driver, so such an id is not found rather than asked for)."""
+    return 0 < len(value) <= longest and text_problem(value)[1] is None

@@ -46,7 +46,7 @@ from sqlalchemy.orm import Session
 
 from alianza.audit.service import audit_act
 from alianza.auth.permissions import Principal, authorize, visible
-from alianza.codes.text import clean_text, shown
+from alianza.codes.text import clean_text, shown, storable_id
 from alianza.corridor import household
 from alianza.corridor.blocks import Block, blocks, is_protection_block
 from alianza.corridor.models import ReturnCase, ReturnConsent, ReturnEvent, ReturnMember
@@ -109,6 +109,8 @@ def utcnow() -> datetime:
 def visible_case(
     session: Session, principal: Principal, case_id: str, *, lock: bool = False
 ) -> ReturnCase:
+    if not storable_id(case_id):
+        raise NotFound(f"No existe el caso {shown(case_id)}.")
     stmt = select(ReturnCase).where(
         ReturnCase.id == case_id, visible(principal, MANAGE, ReturnCase)
     )
@@ -116,7 +118,7 @@ def visible_case(
         stmt = stmt.with_for_update()
     found = session.scalars(stmt).first()
     if found is None:
-        raise NotFound(f"No existe el caso {case_id}.")
+        raise NotFound(f"No existe el caso {shown(case_id)}.")
     authorize(principal, MANAGE, found)
     return found
 

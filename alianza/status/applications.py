@@ -40,7 +40,8 @@ from sqlalchemy.orm import Session
 
 from alianza.audit.service import audit_act
 from alianza.auth.permissions import Principal, authorize, visible
-from alianza.codes.text import shown, text_problem
+from alianza.codes.text import shown
+from alianza.codes.text import storable_id as text_storable_id
 from alianza.corridor import casework
 from alianza.corridor.household import name_key, normal_document
 from alianza.corridor.models import ReturnCase, ReturnMember
@@ -106,10 +107,8 @@ def _programme(row: dict[str, str], country: str) -> rules.Programme:
 
 
 def storable_id(value: str) -> bool:
-    """Whether ``value`` could be a stored id at all: one the text gate accepts, within
-    a bound (a NUL is a database error on PostgreSQL and a lone surrogate on every
-    driver, so such an id is not found rather than asked for)."""
-    return 0 < len(value) <= MAX_ID and text_problem(value)[1] is None
+    """Whether ``value`` could be an application's id (``codes.text.storable_id``)."""
+    return text_storable_id(value, longest=MAX_ID)
 
 
 def visible_application(

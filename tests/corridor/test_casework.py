@@ -202,6 +202,18 @@ def test_another_agency_does_not_see_the_case(node: Node, staff: dict[str, Princ
         casework.register(session, node, otro, household())
 
 
+@pytest.mark.parametrize("case_id", ["a\x00b", "\udcff" * 3, "x\u202ey", "c" * 37, ""])
+def test_an_id_no_case_can_have_is_not_found_on_both_backends(
+    node: Node, staff: dict[str, Principal], case_id: str
+) -> None:
+    # PostgreSQL refuses a NUL in a query, and no driver encodes a lone surrogate: such an
+    # id was a database error (a 500 behind the API) before it was a missing case.
+    with node.sessions() as session:
+        with pytest.raises(NotFound, match="No existe el caso") as refused:
+            casework.case(session, staff["cata"], case_id)
+        assert "\x00" not in str(refused.value) and "\u202e" not in str(refused.value)
+
+
 def test_withdrawal_before_boarding_withdraws_the_case(
     node: Node, staff: dict[str, Principal]
 ) -> None:
