@@ -3,17 +3,20 @@
 The period runs from the notification: the day the applicant was first given the
 decision letter (``Decision.notified_at``, set when the letter is first issued); a
 decision whose letter was never issued was never notified, and its period has not
-begun. Days are working days, Monday to Friday: public holidays are not subtracted
-(written by hand: neither country's calendar of holidays is in the dependencies), so a
-deadline here can fall a day or two before the legal one, never after it; the refusal
-names the deadline, and a person can register a late appeal that the law admits by
-giving the date it was actually filed.
+begun. Days are working days: Monday to Friday, less the country's national public
+holidays (the ``holidays`` package's calendars of Chile and Ecuador, national holidays
+only: a regional holiday does not stop the national services' clock). The refusal names
+the deadline, and a person can register a late appeal that the law admits by giving the
+date it was actually filed.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, timedelta
+
+import holidays
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +52,17 @@ def deadline(notified: date, *, country: str) -> date:
     left, day = APPEALS[country].days, notified
     while left:
         day += timedelta(days=1)
-        if day.weekday() < 5:
+        if working(day, country=country):
             left -= 1
     return day
+
+
+def working(day: date, *, country: str) -> bool:
+    """Whether ``day`` is a working day in ``country`` (not a weekend, not a national
+    public holiday)."""
+    return day.weekday() < 5 and day not in _holidays(country, day.year)
+
+
+@functools.cache
+def _holidays(country: str, year: int) -> frozenset[date]:
+    return frozenset(holidays.country_holidays(country, years=year))

@@ -8,12 +8,14 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from alianza.auth.permissions import Principal
 from alianza.errors import Conflict, InputError
 from alianza.node.context import Node
 from alianza.status import applications, decisions, letter
-from alianza.status.appeals import deadline
+from alianza.status.appeals import APPEALS, deadline, working
 from tests.conftest import Factory
 from tests.status.conftest import run
 from tests.status.test_application_letter import text
@@ -22,9 +24,27 @@ from tests.status.test_applications import AGENCY, row
 
 def test_the_deadline_counts_working_days() -> None:
     friday = date(2026, 12, 4)
-    assert deadline(friday, country="CL") == date(2026, 12, 11)  # 5 working days
-    assert deadline(friday, country="EC") == date(2026, 12, 18)  # 10 working days
-    assert deadline(date(2026, 12, 7), country="CL") == date(2026, 12, 14)  # Monday
+    # 5 working days in Chile: 8 December (Inmaculada Concepción) is a holiday there.
+    assert deadline(friday, country="CL") == date(2026, 12, 14)
+    assert deadline(friday, country="EC") == date(2026, 12, 18)  # 10, no holiday between
+    assert deadline(date(2026, 12, 7), country="CL") == date(2026, 12, 15)  # Monday
+    # Christmas, in both: notified on 23 December, the period runs past the 25th.
+    assert deadline(date(2026, 12, 23), country="CL") == date(2026, 12, 31)
+    assert deadline(date(2026, 12, 23), country="EC") == date(2027, 1, 8)  # and 1 January
+
+
+@settings(max_examples=200)
+@given(
+    notified=st.dates(date(2024, 1, 1), date(2030, 12, 31)), country=st.sampled_from(["CL", "EC"])
+)
+def test_a_deadline_is_a_working_day_after_exactly_the_periods_working_days(
+    notified: date, country: str
+) -> None:
+    last = deadline(notified, country=country)
+    assert working(last, country=country)
+    days = [notified + timedelta(days=k) for k in range(1, (last - notified).days + 1)]
+    assert sum(working(d, country=country) for d in days) == APPEALS[country].days
+    assert last.weekday() < 5
 
 
 @pytest.fixture
