@@ -13,7 +13,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from alianza.app import create_app
 from alianza.auth.permissions import Principal
 from alianza.corridor import casework, consents
 from alianza.corridor.models import Checkin, ReturnCase
@@ -21,11 +20,6 @@ from alianza.db import transaction
 from alianza.node.context import Node
 from tests.conftest import Factory
 from tests.web.console.test_session import PASSWORD, log_in
-
-
-@pytest.fixture
-def browser(node: Node) -> TestClient:
-    return TestClient(create_app(node=node), base_url="http://testserver")
 
 
 def _member(ref: str, given: str, **extra: Any) -> dict[str, Any]:

@@ -13,7 +13,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from fastapi.testclient import TestClient
 
-from alianza.app import create_app
 from alianza.audit.service import audit_act
 from alianza.auth.permissions import Principal
 from alianza.db import transaction
@@ -23,11 +22,6 @@ from tests.conftest import Factory
 from tests.web.console.test_session import PASSWORD, log_in
 
 PEER = "ec-0123456789ab"
-
-
-@pytest.fixture
-def browser(node: Node) -> TestClient:
-    return TestClient(create_app(node=node), base_url="http://testserver")
 
 
 @pytest.fixture

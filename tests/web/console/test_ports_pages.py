@@ -12,7 +12,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from alianza.app import create_app
 from alianza.db import transaction
 from alianza.node.context import Node
 from alianza.ports import daily, store
@@ -42,11 +41,6 @@ def trained(declarations: Path, base_node: Node) -> Iterator[Path]:
     models.save(models.train(frame, seed=3), target)
     yield target
     shutil.rmtree(target, ignore_errors=True)
-
-
-@pytest.fixture
-def browser(node: Node) -> TestClient:
-    return TestClient(create_app(node=node), base_url="http://testserver")
 
 
 def _store(node: Node, factory: Factory, declarations: Path) -> None:

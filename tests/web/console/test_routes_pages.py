@@ -15,11 +15,6 @@ from tests.conftest import Factory
 from tests.web.console.test_session import PASSWORD, log_in
 
 
-@pytest.fixture
-def browser(node: Node) -> TestClient:
-    return TestClient(create_app(node=node), base_url="http://testserver")
-
-
 def test_the_network_map_and_a_plan_before_and_after(
     browser: TestClient, node: Node, factory: Factory
 ) -> None:

@@ -11,17 +11,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from alianza.app import create_app
 from alianza.audit.models import AuditEntry
 from alianza.node.context import Node
 from tests.conftest import Factory
 
 PASSWORD = "clave-de-prueba-1"
-
-
-@pytest.fixture
-def browser(node: Node) -> TestClient:
-    return TestClient(create_app(node=node), base_url="http://testserver")
 
 
 def _csrf(html: str) -> str:

@@ -8,7 +8,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from alianza.app import create_app
 from alianza.audit.models import AuditEntry
 from alianza.node.context import Node
 from tests.conftest import Factory
@@ -26,11 +25,6 @@ SEIZURE = {
     "departure_country": "EC",
     "destination_country": "BE",
 }
-
-
-@pytest.fixture
-def browser(node: Node) -> TestClient:
-    return TestClient(create_app(node=node), base_url="http://testserver")
 
 
 def test_a_supervisor_sees_the_picture_with_its_sources(

@@ -18,7 +18,6 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from alianza.app import create_app
 from alianza.auth.permissions import Principal
 from alianza.codes.text import text_problem
 from alianza.db import transaction
@@ -32,11 +31,6 @@ from tests.web.console.test_session import PASSWORD, log_in
 AGENCY = "SERMIG"
 PROGRAMME = "cl-regularizacion-extraordinaria"
 HOME = "/consola/regularizacion"
-
-
-@pytest.fixture
-def browser(node: Node) -> TestClient:
-    return TestClient(create_app(node=node), base_url="http://testserver")
 
 
 @pytest.fixture
