@@ -272,3 +272,84 @@ def test_any_state_comes_back_from_the_file_as_it_went(
         assert back.texts[c][0] == strings
         assert back.texts[c][1].tolist() == places.tolist()
     assert back.record_of.tolist() == state.record_of.tolist()
+
+
+def _content(index: WatchIndex) -> dict[str, Any]:
+    """What an index holds, per record: version, rules and each entry's values (in no
+    process's hashes: two indexes compare equal when they would screen alike)."""
+    state = index.state()
+    out: dict[str, Any] = {}
+    for e, number in enumerate(state.record_of.tolist()):
+        record_id = state.record_ids[number]
+        values = [
+            (strings[places[e]] if places[e] >= 0 else None)
+            for strings, places in state.texts.values()
+        ]
+        values += [int(state.numbers[c][e]) for c in NUMERIC]
+        values += [state.chars[c][e].tobytes() for c in TYPO_WIDTH]
+        values += [int(state.lengths[c][e]) for c in TYPO_WIDTH]
+        held = out.setdefault(
+            record_id,
+            [int(state.record_versions[number]), state.rules[state.rule_of[e]], []],
+        )
+        held[2].append(tuple(values))
+    for held in out.values():
+        held[2].sort(key=repr)
+    return out
+
+
+_CHANGES = st.lists(
+    st.tuples(
+        st.sampled_from(["new", "update", "delete", "scope", "retract"]), st.integers(0, 10**6)
+    ),
+    min_size=1,
+    max_size=6,
+)
+
+
+@settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(changes=_CHANGES)
+def test_any_changes_after_keeping_are_caught_up_as_a_load_would(
+    node: Node, factory: Factory, listed: dict[str, Any], kept: Path, changes: list[Any]
+) -> None:
+    from alianza.records.rules import Rules
+    from tests.conftest import RULES
+
+    _keeping(node).refresh()  # the list as it is now, kept
+    analyst, ids, travellers = listed["analyst"], listed["ids"], listed["travellers"]
+    for change, pick in changes:
+        # Own records only (every ninth is a partner's copy, which only its owner changes).
+        own = [i for k, i in enumerate(ids) if k % 9]
+        record_id = own[pick % len(own)]
+        traveller = travellers[pick % len(travellers)]
+        with node.sessions() as session:
+            record = session.get(Record, record_id)
+            assert record is not None
+            if change == "new":
+                factory.record(analyst, "person", person(traveller), scope="country")
+            elif record.deleted:
+                continue
+            elif change == "update":
+                records.update_record(
+                    session, node=node, principal=analyst, record_id=record_id,
+                    data=person(traveller, documents=False), rules=Rules(**RULES),
+                )  # fmt: skip
+            elif change == "delete":
+                records.delete_record(
+                    session, node=node, principal=analyst, record_id=record_id, reason="x"
+                )
+            elif change == "scope":
+                record.scope = "agency" if record.scope == "country" else "country"
+            else:  # a retraction changes a record without a version
+                record.deleted = True
+            session.commit()
+    adopted = _keeping(node)
+    adopted.refresh()
+    loaded = WatchIndex()
+    with node.reads() as session:
+        loaded.refresh(session)
+    assert _content(adopted.index) == _content(loaded)
