@@ -223,10 +223,9 @@ def test_a_list_too_small_to_keep_is_not_written(
     assert not kept.exists()
 
 
-_texts = st.lists(
-    st.text(st.characters(blacklist_characters="\x00", blacklist_categories=()), max_size=12),
-    max_size=8,
-)
+# Any text but a NUL, which no stored value holds (``save`` refuses one, tested below).
+_text = st.text(st.characters(blacklist_characters="\x00", blacklist_categories=()), max_size=12)
+_texts = st.lists(_text, max_size=8)
 
 
 @settings(
@@ -239,7 +238,7 @@ def test_any_state_comes_back_from_the_file_as_it_went(
     records_n = data.draw(st.integers(0, 5))
     sizes = [data.draw(st.integers(1, 3)) for _ in range(records_n)]
     n = sum(sizes)
-    ids = data.draw(st.lists(st.text(max_size=6), min_size=records_n, max_size=records_n))
+    ids = data.draw(st.lists(_text, min_size=records_n, max_size=records_n))
     rules = [tuple(data.draw(st.lists(st.text(max_size=4), min_size=8, max_size=8)))]
     texts = {}
     for c in FEATURE_COLUMNS:
@@ -330,7 +329,10 @@ def test_any_changes_after_keeping_are_caught_up_as_a_load_would(
             record = session.get(Record, record_id)
             assert record is not None
             if change == "new":
-                factory.record(analyst, "person", person(traveller), scope="country")
+                # Without documents: a traveller's may fail validation (the fixture's
+                # way around it), which is not what this test is about.
+                data = person(traveller, documents=False)
+                factory.record(analyst, "person", data, scope="country")
             elif record.deleted:
                 continue
             elif change == "update":
@@ -353,3 +355,14 @@ def test_any_changes_after_keeping_are_caught_up_as_a_load_would(
     with node.reads() as session:
         loaded.refresh(session)
     assert _content(adopted.index) == _content(loaded)
+
+
+def test_a_value_holding_a_nul_is_not_kept(node: Node, listed: dict[str, Any], kept: Path) -> None:
+    screener = _keeping(node)
+    screener.keep_at = 10**9  # loaded, not kept yet
+    screener.refresh()
+    state = screener.index.state()
+    state.record_ids[0] = "a\x00b"
+    with pytest.raises(ValueError, match="NUL"):
+        snapshot.save(node, state)
+    assert not kept.exists()
